@@ -1,0 +1,26 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
+import { IsString, Matches, ValidateIf } from 'class-validator';
+
+export const USER_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/** A user id: 1 to 128 of `A-Z a-z 0-9 . _ : @ -`. Optional means absent; `null` is still a wrong type. */
+export function IsUserId({ required }: { required: boolean }): PropertyDecorator {
+  const docs: ApiPropertyOptions = {
+    description: required
+      ? 'The user whose conversation is meant.'
+      : 'Who is talking. Omit it and the server makes one (`anon-` + a UUID) and returns it.',
+    example: 'user123',
+    pattern: USER_ID_PATTERN.source,
+    minLength: 1,
+    maxLength: 128,
+    required,
+  };
+  const decorators = [
+    IsString({ message: 'user_id must be a string' }),
+    Matches(USER_ID_PATTERN, { message: 'user_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -' }),
+    ApiProperty(docs),
+  ];
+  if (!required) decorators.unshift(ValidateIf((_object, value) => value !== undefined));
+  return applyDecorators(...decorators);
+}

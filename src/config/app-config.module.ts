@@ -1,0 +1,37 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { appConfig, parseAppConfig } from './app.config';
+import { EnvReader, type Environment } from './env-reader';
+import { loggingConfig, parseLoggingConfig } from './logging.config';
+import { openAiConfig, parseOpenAiConfig } from './openai.config';
+import { parseStoresConfig, storesConfig } from './stores.config';
+import { parseThrottleConfig, throttleConfig } from './throttle.config';
+
+export interface AppConfigOptions {
+  /** Read `.env` from the working directory (real runs); tests pass false to stay hermetic. */
+  readEnvFile: boolean;
+}
+
+/** Runs every namespace's parser over one environment so that a boot failure lists all problems. */
+export function validateEnvironment(env: Environment): Environment {
+  const reader = new EnvReader(env);
+  parseAppConfig(reader);
+  parseOpenAiConfig(reader);
+  parseThrottleConfig(reader);
+  parseStoresConfig(reader);
+  parseLoggingConfig(reader);
+  reader.assertValid();
+  return env;
+}
+
+@Module({})
+export class AppConfigModule {
+  static forRoot({ readEnvFile }: AppConfigOptions): Promise<DynamicModule> {
+    return ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: !readEnvFile,
+      validate: validateEnvironment,
+      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig],
+    });
+  }
+}

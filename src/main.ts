@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { installGracefulShutdown } from './common/graceful-shutdown';
+import { appConfig } from './config/app.config';
+import { ConfigValidationError } from './config/config-validation.error';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  const { inFlight } = configureApp(app);
+  const { port, shutdownGraceMs } = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  const logger = new Logger('Bootstrap');
+  installGracefulShutdown(app, inFlight, { graceMs: shutdownGraceMs, logger, exit: (code) => process.exit(code) });
+  await app.listen(port);
+  logger.log(`listening on port ${port}; Swagger UI at /api/docs`);
+}
+
+bootstrap().catch((error: unknown) => {
+  // Configuration problems name variables and rules only, never values.
+  const message = error instanceof ConfigValidationError ? error.message : `Start-up failed: ${describe(error)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
