@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { loggingConfig } from '../config/logging.config';
 import { openAiConfig } from '../config/openai.config';
+import { AssistantsApiAdapter } from './adapters/assistants-api.adapter';
 import { LocalAssistantAdapter } from './adapters/local-assistant.adapter';
 import { createOpenAiClient } from './adapters/openai-client.factory';
 import { ResponsesAssistantAdapter } from './adapters/responses-assistant.adapter';
@@ -21,7 +22,7 @@ export function createAssistant(
         config.connection,
       );
     case 'assistants':
-      throw new Error('ASSISTANT_API=assistants is not available yet');
+      return new AssistantsApiAdapter(createOpenAiClient(config.connection, logging.level), config.assistantId, config.connection);
     default: {
       const unknown: never = config;
       throw new Error(`Unknown assistant mode ${JSON.stringify(unknown)}`);

@@ -1,7 +1,10 @@
+import { AssistantError, AssistantErrorCode } from '../errors/assistant.error';
+
 /**
- * Aborts when `parent` aborts or when nothing happened for `idleMs`. The SDK's
- * timeout ends once the response headers arrive, so a stream that stalls after
- * its first bytes needs this to fail instead of hanging.
+ * Aborts when `parent` aborts or when nothing happened for `idleMs`. It bounds
+ * what the SDK's timeout does not: the SDK's timer stops once response headers
+ * arrive, so a body or stream that stalls after them would hang forever, and
+ * it restarts on every retry.
  */
 export class IdleWatchdog {
   private readonly controller = new AbortController();
@@ -9,7 +12,7 @@ export class IdleWatchdog {
   private expired = false;
   private readonly onParentAbort = (): void => this.controller.abort();
 
-  constructor(
+  private constructor(
     private readonly idleMs: number,
     private readonly parent?: AbortSignal,
   ) {
@@ -18,15 +21,27 @@ export class IdleWatchdog {
     this.touch();
   }
 
+  /**
+   * Runs `work` with a signal that fires on the parent's abort or after `idleMs`
+   * without a `touch()`; a failure after the watchdog fired is an UPSTREAM_TIMEOUT.
+   */
+  static async guard<T>(idleMs: number, parent: AbortSignal | undefined, work: (watchdog: IdleWatchdog) => Promise<T>): Promise<T> {
+    const watchdog = new IdleWatchdog(idleMs, parent);
+    try {
+      return await work(watchdog);
+    } catch (error) {
+      if (!watchdog.expired) throw error;
+      throw new AssistantError(AssistantErrorCode.UPSTREAM_TIMEOUT, `The assistant did not answer within ${idleMs} ms`, { cause: error });
+    } finally {
+      watchdog.dispose();
+    }
+  }
+
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** True when the watchdog itself fired, as opposed to the parent aborting. */
-  get timedOut(): boolean {
-    return this.expired;
-  }
-
+  /** Progress: the idle period starts again. */
   touch(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -35,7 +50,7 @@ export class IdleWatchdog {
     }, this.idleMs);
   }
 
-  dispose(): void {
+  private dispose(): void {
     clearTimeout(this.timer);
     this.parent?.removeEventListener('abort', this.onParentAbort);
   }

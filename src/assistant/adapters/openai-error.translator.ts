@@ -31,7 +31,7 @@ export function translateOpenAiError(error: unknown, action: string): AssistantE
     return fail(AssistantErrorCode.UPSTREAM_FAILED, `The assistant sent a response that could not be read (${action})`);
   }
 
-  const suffix = safeCode(error.code) ? ` (${error.code})` : '';
+  const suffix = isSafeCode(error.code) ? ` (${error.code})` : '';
   if (error instanceof RateLimitError) {
     return fail(
       AssistantErrorCode.UPSTREAM_RATE_LIMITED,
@@ -65,8 +65,13 @@ export function isNotFound(error: unknown): boolean {
 }
 
 /** Upstream error codes are short identifiers; anything else is not echoed. */
-function safeCode(code: string | null | undefined): code is string {
+function isSafeCode(code: string | null | undefined): code is string {
   return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code);
+}
+
+/** An upstream error code fit to show a client, or `fallback`. */
+export function safeCode(code: string | null | undefined, fallback = 'error'): string {
+  return isSafeCode(code) ? code : fallback;
 }
 
 function retryAfterSeconds(headers: Headers | undefined): number | undefined {

@@ -7,7 +7,7 @@ import type { OpenAiConnection, ResponsesSettings } from '../../config/openai.co
 import { AssistantService, type StreamTurnOptions, type TurnOptions } from '../assistant.port';
 import { AssistantError, AssistantErrorCode } from '../errors/assistant.error';
 import { IdleWatchdog } from './idle-watchdog';
-import { isNotFound, translateOpenAiError } from './openai-error.translator';
+import { isNotFound, safeCode, translateOpenAiError } from './openai-error.translator';
 
 /**
  * Waits between attempts while another process holds the conversation
@@ -28,49 +28,52 @@ export class ResponsesAssistantAdapter extends AssistantService {
     super();
   }
 
-  async createThread({ signal }: TurnOptions = {}): Promise<string> {
-    try {
-      const conversation = await this.client.conversations.create({}, { signal });
-      return conversation.id;
-    } catch (error) {
-      throw translateOpenAiError(error, 'start a conversation');
-    }
+  createThread({ signal }: TurnOptions = {}): Promise<string> {
+    return this.guarded(signal, async (watchdog) => {
+      try {
+        return (await this.client.conversations.create({}, { signal: watchdog.signal })).id;
+      } catch (error) {
+        throw translateOpenAiError(error, 'start a conversation');
+      }
+    });
   }
 
-  async answer(threadId: string, message: string, { signal }: TurnOptions = {}): Promise<string> {
-    const response = await this.whileLocked(signal, () =>
-      this.client.responses.create(this.request(threadId, message), { signal }),
-    );
-    return answerOf(response);
+  answer(threadId: string, message: string, { signal }: TurnOptions = {}): Promise<string> {
+    return this.guarded(signal, async (watchdog) => {
+      const response = await this.whileLocked(watchdog.signal, () =>
+        this.client.responses.create(this.request(threadId, message), { signal: watchdog.signal }),
+      );
+      return answerOf(response);
+    });
   }
 
-  async streamAnswer(threadId: string, message: string, { signal, onDelta }: StreamTurnOptions): Promise<string> {
-    const watchdog = new IdleWatchdog(this.connection.timeoutMs, signal);
-    try {
+  streamAnswer(threadId: string, message: string, { signal, onDelta }: StreamTurnOptions): Promise<string> {
+    return this.guarded(signal, async (watchdog) => {
       const stream = await this.whileLocked(watchdog.signal, () =>
         this.client.responses.create({ ...this.request(threadId, message), stream: true }, { signal: watchdog.signal }),
       );
-      for await (const event of stream) {
-        watchdog.touch();
-        switch (event.type) {
-          case 'response.output_text.delta':
-            onDelta(event.delta);
-            break;
-          case 'response.completed':
-          case 'response.failed':
-          case 'response.incomplete':
-            return answerOf(event.response);
-          case 'error':
-            throw new AssistantError(AssistantErrorCode.UPSTREAM_FAILED, `The assistant failed while answering (${event.code ?? 'error'})`);
+      try {
+        for await (const event of stream) {
+          watchdog.touch();
+          switch (event.type) {
+            case 'response.output_text.delta':
+              onDelta(event.delta);
+              break;
+            case 'response.completed':
+            case 'response.failed':
+            case 'response.incomplete':
+              return answerOf(event.response);
+            case 'error':
+              throw new AssistantError(AssistantErrorCode.UPSTREAM_FAILED, `The assistant failed while answering (${safeCode(event.code)})`);
+          }
         }
+      } catch (error) {
+        throw translateOpenAiError(error, 'answer');
       }
-      throw endedEarly(watchdog, signal);
-    } catch (error) {
-      if (watchdog.timedOut) throw timedOut(error);
-      throw error instanceof AssistantError ? error : translateOpenAiError(error, 'answer');
-    } finally {
-      watchdog.dispose();
-    }
+      // The SDK ends the iteration quietly when the signal aborts.
+      if (watchdog.signal.aborted) throw new AssistantError(AssistantErrorCode.ABORTED, 'The request was cancelled');
+      throw new AssistantError(AssistantErrorCode.UPSTREAM_FAILED, 'The assistant stream ended before the answer was complete');
+    });
   }
 
   async deleteThread(threadId: string): Promise<void> {
@@ -93,6 +96,11 @@ export class ResponsesAssistantAdapter extends AssistantService {
       temperature,
       max_output_tokens: maxOutputTokens,
     };
+  }
+
+  /** Bounds a turn by OPENAI_TIMEOUT_MS without progress, retries included. */
+  private guarded<T>(signal: AbortSignal | undefined, work: (watchdog: IdleWatchdog) => Promise<T>): Promise<T> {
+    return IdleWatchdog.guard(this.connection.timeoutMs, signal, work);
   }
 
   /** Runs `call`, retrying with backoff while the conversation is locked by someone else. */
@@ -135,7 +143,7 @@ function isConversationLocked(error: unknown): boolean {
 /** The answer of a finished response; any status but `completed` is a failure, not an answer. */
 function answerOf(response: Response): string {
   if (response.status !== 'completed') {
-    const reason = response.error?.code ?? response.incomplete_details?.reason ?? response.status ?? 'unknown';
+    const reason = safeCode(response.error?.code ?? response.incomplete_details?.reason, response.status ?? 'unknown');
     throw new AssistantError(AssistantErrorCode.UPSTREAM_FAILED, `The assistant's response ended ${response.status ?? 'without a status'} (${reason})`);
   }
   const text = outputText(response);
@@ -151,14 +159,4 @@ function outputText(response: Response): string {
     for (const content of item.content) if (content.type === 'output_text') parts.push(content.text);
   }
   return parts.join('');
-}
-
-function endedEarly(watchdog: IdleWatchdog, signal: AbortSignal | undefined): AssistantError {
-  if (signal?.aborted) return new AssistantError(AssistantErrorCode.ABORTED, 'The request was cancelled');
-  if (watchdog.timedOut) return timedOut(undefined);
-  return new AssistantError(AssistantErrorCode.UPSTREAM_FAILED, 'The assistant stream ended before the answer was complete');
-}
-
-function timedOut(cause: unknown): AssistantError {
-  return new AssistantError(AssistantErrorCode.UPSTREAM_TIMEOUT, 'The assistant stopped answering in time', { cause });
 }

@@ -1,0 +1,239 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { assistantRoutes } from './fake-openai/assistants-routes';
+import { FaultQueue, routeMatches } from './fake-openai/faults';
+import { Exchange, randomId, type Route } from './fake-openai/http';
+import { conversationRoutes, responseRoutes } from './fake-openai/responses-routes';
+import { RunEngine } from './fake-openai/run-engine';
+import { FakeState } from './fake-openai/state';
+import type { FakeConversation, FakeRun, FakeThread, Fault, JsonBody, RecordedRequest } from './fake-openai/types';
+
+export type { FakeConversation, FakeRun, FakeThread, FakeThreadMessage, Fault, JsonBody, RecordedRequest, RunOutcome } from './fake-openai/types';
+
+const DEFAULT_FAULT_BODY = { error: { message: 'fake failure', type: 'server_error', param: null, code: null } };
+const STALE_RUN_PATTERNS = ['/v1/threads/:id/messages', '/v1/threads/:id/runs'];
+
+class BodyParseError extends Error {}
+
+/**
+ * A fake OpenAI HTTP API (Conversations + Responses, Assistants v2 threads and runs)
+ * on 127.0.0.1 for end-to-end tests; point the SDK's baseURL at `baseURL`.
+ */
+export class FakeOpenAiServer {
+  readonly baseURL: string;
+  readonly requests: RecordedRequest[] = [];
+  /** 'METHOD /path' of calls no route handles (answered 404). */
+  readonly unexpected: string[] = [];
+  /** Exceptions thrown by the fake itself (answered 500); a non-empty list is a bug in the fake. */
+  readonly errors: string[] = [];
+
+  private readonly state = new FakeState();
+  private readonly engine = new RunEngine(this.state);
+  private readonly faults = new FaultQueue();
+  private readonly sockets = new Set<Socket>();
+  private readonly routes: Route[] = [
+    ...conversationRoutes(this.state),
+    ...responseRoutes(this.state),
+    ...assistantRoutes(this.state, this.engine),
+  ];
+
+  private constructor(private readonly server: Server) {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    this.baseURL = `http://127.0.0.1:${port}/v1`;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  static async start(options: { latencyMs?: number } = {}): Promise<FakeOpenAiServer> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const fake = new FakeOpenAiServer(server);
+    fake.latencyMs = options.latencyMs ?? 0;
+    return fake;
+  }
+
+  /** Delay before answering every request. */
+  get latencyMs(): number {
+    return this.state.latencyMs;
+  }
+  set latencyMs(ms: number) {
+    this.state.latencyMs = ms;
+  }
+
+  /** Assistants: how long a run takes from created to its outcome. */
+  get runDurationMs(): number {
+    return this.state.runDurationMs;
+  }
+  set runDurationMs(ms: number) {
+    this.state.runDurationMs = ms;
+  }
+
+  /** Responses streaming: pause before each output_text delta. */
+  get streamDeltaDelayMs(): number {
+    return this.state.streamDeltaDelayMs;
+  }
+  set streamDeltaDelayMs(ms: number) {
+    this.state.streamDeltaDelayMs = ms;
+  }
+
+  get conversations(): Map<string, FakeConversation> {
+    return this.state.conversations;
+  }
+
+  get threads(): Map<string, FakeThread> {
+    return this.state.threads;
+  }
+
+  get runs(): Map<string, FakeRun> {
+    return this.state.runs;
+  }
+
+  /** Faults injected but not used up yet. */
+  get pendingFaults(): Fault[] {
+    return this.faults.pending;
+  }
+
+  maxConcurrentPerConversation(): number {
+    return this.state.maxConcurrentPerConversation();
+  }
+
+  inject(fault: Fault): void {
+    this.faults.push(fault);
+  }
+
+  answerFor(input: string, turn: number): string {
+    return this.state.answerFor(input, turn);
+  }
+
+  /** Clears requests, faults and all conversations/threads/runs; keeps latencyMs, runDurationMs, streamDeltaDelayMs. */
+  reset(): void {
+    this.requests.length = 0;
+    this.unexpected.length = 0;
+    this.errors.length = 0;
+    this.faults.clear();
+    this.state.reset();
+  }
+
+  async stop(): Promise<void> {
+    this.state.stopping = true;
+    this.state.timers.clearAll();
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('x-request-id', randomId('req', 16));
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body: undefined,
+      aborted: false,
+    };
+    this.requests.push(record);
+    const ex = new Exchange(req, res, record, this.state.timers, () => this.state.stopping);
+    try {
+      record.body = await readJson(req);
+      await this.dispatch(ex);
+    } catch (err) {
+      if (res.destroyed) return;
+      if (err instanceof BodyParseError) {
+        return ex.error(400, 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)');
+      }
+      this.errors.push(`${record.method} ${record.path}: ${(err as Error)?.stack ?? String(err)}`);
+      ex.error(500, `fake server error: ${(err as Error)?.message ?? String(err)}`, 'server_error');
+    }
+  }
+
+  private async dispatch(ex: Exchange): Promise<void> {
+    const { method, path } = ex.record;
+    const route = this.match(ex);
+    if (!route) {
+      this.unexpected.push(`${method} ${path}`);
+      return ex.error(404, `Invalid URL (${method} ${path})`);
+    }
+    route.onArrival?.(ex);
+    if (this.latencyMs > 0 && !(await ex.sleep(this.latencyMs))) return;
+    if (route.guard && !route.guard(ex)) return;
+    this.leaveStaleRunIfAsked(route, ex);
+    const fault = this.faults.take(
+      (f) => f.kind !== 'stale-active-run' && routeMatches(f, method, route.pattern, path) && (f.kind !== 'stream-break' || ex.body.stream === true),
+    );
+    if (fault && !(await this.applyFault(fault, ex))) return;
+    await route.handle(ex);
+  }
+
+  private match(ex: Exchange): Route | undefined {
+    const segments = ex.record.path.split('/');
+    for (const route of this.routes) {
+      if (route.method !== ex.record.method) continue;
+      const params = matchPattern(route.pattern.split('/'), segments);
+      if (params) {
+        ex.params = params;
+        return route;
+      }
+    }
+    return undefined;
+  }
+
+  private leaveStaleRunIfAsked(route: Route, ex: Exchange): void {
+    if (route.method !== 'POST' || !STALE_RUN_PATTERNS.includes(route.pattern)) return;
+    const thread = this.state.liveThread(ex.params.id);
+    if (!thread || thread.activeRunId) return;
+    const fault = this.faults.take((f) => f.kind === 'stale-active-run' && (f.threadId === undefined || f.threadId === thread.id));
+    if (fault) this.engine.createStale(thread);
+  }
+
+  /** Answers per the fault; true when the request should go on to its handler. */
+  private async applyFault(fault: Fault, ex: Exchange): Promise<boolean> {
+    switch (fault.kind) {
+      case 'status':
+        ex.json(fault.status, fault.body ?? DEFAULT_FAULT_BODY, fault.headers);
+        return false;
+      case 'malformed-json':
+        ex.malformedJson();
+        return false;
+      case 'hang':
+        return false;
+      case 'reset':
+        ex.destroy();
+        return false;
+      case 'delay':
+        return ex.sleep(fault.ms);
+      default:
+        ex.fault = fault;
+        return true;
+    }
+  }
+}
+
+function matchPattern(pattern: string[], segments: string[]): Record<string, string> | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, part] of pattern.entries()) {
+    if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(segments[i]);
+    else if (part !== segments[i]) return undefined;
+  }
+  return params;
+}
+
+async function readJson(req: IncomingMessage): Promise<JsonBody | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text) as JsonBody;
+  } catch {
+    throw new BodyParseError();
+  }
+}
