@@ -18,6 +18,8 @@ export class AppModule {
           inject: [throttleConfig.KEY],
           useFactory: (throttle: ConfigType<typeof throttleConfig>) => ({
             throttlers: [{ ttl: throttle.ttlMs, limit: throttle.limit }],
+            // One budget per client IP across all chat routes (the default would count each route apart).
+            generateKey: (_context, tracker, throttlerName) => `${throttlerName}:${tracker}`,
           }),
         }),
         ChatModule,

@@ -1,0 +1,161 @@
+import { resolve } from 'node:path';
+import { validateEnvironment } from './app-config.module';
+import { parseAppConfig } from './app.config';
+import { ConfigValidationError } from './config-validation.error';
+import type { Environment } from './env-reader';
+import { parseLoggingConfig } from './logging.config';
+import { DEFAULT_MODEL, parseOpenAiConfig } from './openai.config';
+import { parseNamespace } from './read-namespace';
+import { parseStoresConfig } from './stores.config';
+import { parseThrottleConfig } from './throttle.config';
+
+const CANARY_KEY = 'sk-secret-canary';
+
+/** The error validateEnvironment throws for `env`; fails the test if it does not throw one. */
+function validationError(env: Environment): ConfigValidationError {
+  try {
+    validateEnvironment(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected the environment to be rejected');
+}
+
+/** Words of a message: "0" must not count as shown just because "9007199254740991" contains it. */
+const wordsOf = (message: string): string[] => message.split(/[\s,:;=()"'`]+/);
+
+describe('configuration', () => {
+  it('accepts an empty environment with local-mode defaults', () => {
+    expect(validateEnvironment({})).toEqual({});
+    expect(parseNamespace({}, parseAppConfig)).toEqual({
+      port: 5000,
+      corsOrigins: '*',
+      trustProxy: false,
+      messageMaxChars: 8000,
+      shutdownGraceMs: 10000,
+    });
+    expect(parseNamespace({}, parseThrottleConfig)).toEqual({ limit: 5, ttlMs: 60000 });
+    expect(parseNamespace({}, parseLoggingConfig)).toEqual({ level: 'info' });
+    expect(parseNamespace({}, parseOpenAiConfig)).toEqual({ mode: 'local' });
+    expect(parseNamespace({}, parseStoresConfig)).toEqual({
+      conversationLogPath: resolve('conversations.json'),
+      threadStorePath: resolve('threads.json'),
+    });
+  });
+
+  it.each<[string, Environment, string, string | undefined]>([
+    ['PORT=abc', { PORT: 'abc' }, 'PORT', 'abc'],
+    ['PORT=70000', { PORT: '70000' }, 'PORT', '70000'],
+    ['ASSISTANT_API=foo', { ASSISTANT_API: 'foo' }, 'ASSISTANT_API', 'foo'],
+    ['ASSISTANT_API=responses without a key', { ASSISTANT_API: 'responses' }, 'OPENAI_API_KEY', undefined],
+    [
+      'ASSISTANT_API=assistants without an assistant id',
+      { ASSISTANT_API: 'assistants', OPENAI_API_KEY: CANARY_KEY },
+      'OPENAI_ASSISTANT_ID',
+      CANARY_KEY,
+    ],
+    ['THROTTLE_LIMIT=0', { THROTTLE_LIMIT: '0' }, 'THROTTLE_LIMIT', '0'],
+    ['THROTTLE_LIMIT=1.5', { THROTTLE_LIMIT: '1.5' }, 'THROTTLE_LIMIT', '1.5'],
+    ['THROTTLE_TTL_MS=-5', { THROTTLE_TTL_MS: '-5' }, 'THROTTLE_TTL_MS', '-5'],
+    ['LOG_LEVEL=verbose', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', 'verbose'],
+    ['OPENAI_TEMPERATURE=3', { OPENAI_TEMPERATURE: '3' }, 'OPENAI_TEMPERATURE', '3'],
+    ['OPENAI_BASE_URL=notaurl', { OPENAI_BASE_URL: 'notaurl' }, 'OPENAI_BASE_URL', 'notaurl'],
+    ['CORS_ORIGINS=foo', { CORS_ORIGINS: 'foo' }, 'CORS_ORIGINS', 'foo'],
+    ['TRUST_PROXY=nonsense', { TRUST_PROXY: 'nonsense' }, 'TRUST_PROXY', 'nonsense'],
+  ])('rejects %s, naming the variable but not the value', (_name, env, variable, value) => {
+    const error = validationError(env);
+    expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${variable} `))]);
+    expect(error.message).toContain(variable);
+    if (value !== undefined) expect(wordsOf(error.message)).not.toContain(value);
+  });
+
+  it('lists every bad variable in one error', () => {
+    const error = validationError({ PORT: 'abc', THROTTLE_LIMIT: '0', LOG_LEVEL: 'verbose', CORS_ORIGINS: 'foo' });
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^PORT /),
+      expect.stringMatching(/^CORS_ORIGINS /),
+      expect.stringMatching(/^THROTTLE_LIMIT /),
+      expect.stringMatching(/^LOG_LEVEL /),
+    ]);
+    for (const variable of ['PORT', 'CORS_ORIGINS', 'THROTTLE_LIMIT', 'LOG_LEVEL']) expect(error.message).toContain(variable);
+  });
+
+  it('defaults to the responses mode when OPENAI_API_KEY is set', () => {
+    expect(parseNamespace({ OPENAI_API_KEY: CANARY_KEY }, parseOpenAiConfig)).toEqual({
+      mode: 'responses',
+      connection: { apiKey: CANARY_KEY, baseURL: undefined, timeoutMs: 60000, maxRetries: 2 },
+      responses: { model: DEFAULT_MODEL, instructions: undefined, temperature: undefined, maxOutputTokens: undefined },
+    });
+  });
+
+  it('accepts the assistants mode with a key and an assistant id', () => {
+    const env = { ASSISTANT_API: 'Assistants', OPENAI_API_KEY: CANARY_KEY, OPENAI_ASSISTANT_ID: 'asst_1' };
+    expect(parseNamespace(env, parseOpenAiConfig)).toMatchObject({ mode: 'assistants', assistantId: 'asst_1' });
+  });
+
+  it.each(['production', 'PRODUCTION'])('refuses NODE_ENV=%s without a key unless local is chosen explicitly', (nodeEnv) => {
+    expect(validationError({ NODE_ENV: nodeEnv }).problems).toEqual([expect.stringMatching(/^OPENAI_API_KEY /)]);
+    expect(() => validateEnvironment({ NODE_ENV: nodeEnv, ASSISTANT_API: 'local' })).not.toThrow();
+    expect(parseNamespace({ NODE_ENV: nodeEnv, OPENAI_API_KEY: CANARY_KEY }, parseOpenAiConfig).mode).toBe('responses');
+  });
+
+  it.each([
+    ['WARNING', 'warn'],
+    ['CRITICAL', 'fatal'],
+    ['DEBUG', 'debug'],
+    ['Error', 'error'],
+    [' info ', 'info'],
+  ])('reads LOG_LEVEL=%s as %s', (raw, level) => {
+    expect(parseNamespace({ LOG_LEVEL: raw }, parseLoggingConfig)).toEqual({ level });
+  });
+
+  it.each<[string, unknown]>([
+    ['true', true],
+    ['false', false],
+    ['2', 2],
+    ['loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8']],
+    ['127.0.0.1, ::1, fd00::/8', ['127.0.0.1', '::1', 'fd00::/8']],
+  ])('reads TRUST_PROXY=%s', (raw, expected) => {
+    expect(parseNamespace({ TRUST_PROXY: raw }, parseAppConfig).trustProxy).toEqual(expected);
+  });
+
+  it.each(['10.0.0.0/33', 'loopback, example.com'])('rejects TRUST_PROXY=%s', (raw) => {
+    expect(validationError({ TRUST_PROXY: raw }).problems).toEqual([expect.stringMatching(/^TRUST_PROXY /)]);
+  });
+
+  it('reads a CORS_ORIGINS list', () => {
+    const env = { CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' };
+    expect(parseNamespace(env, parseAppConfig).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
+  });
+
+  it('rejects a CORS origin with a path, which a browser never sends', () => {
+    expect(validationError({ CORS_ORIGINS: 'https://app.example.com/' }).problems).toEqual([
+      expect.stringMatching(/^CORS_ORIGINS /),
+    ]);
+  });
+
+  it('rejects the log and the thread store being one file', () => {
+    const env = { CONVERSATION_LOG_PATH: './data/store.json', THREAD_STORE_PATH: 'data/store.json' };
+    expect(validationError(env).problems).toEqual([expect.stringMatching(/^THREAD_STORE_PATH /)]);
+  });
+
+  it('never shows the API key, whichever variables fail', () => {
+    const cases: Environment[] = [
+      { ASSISTANT_API: 'assistants', OPENAI_API_KEY: CANARY_KEY },
+      { ASSISTANT_API: 'foo', OPENAI_API_KEY: CANARY_KEY, PORT: 'abc' },
+      // A key pasted into the wrong variable is still a key.
+      Object.fromEntries(
+        ['PORT', 'ASSISTANT_API', 'OPENAI_BASE_URL', 'OPENAI_TEMPERATURE', 'THROTTLE_LIMIT', 'CORS_ORIGINS', 'TRUST_PROXY', 'LOG_LEVEL'].map(
+          (name) => [name, CANARY_KEY],
+        ),
+      ),
+    ];
+    for (const env of cases) {
+      const error = validationError(env);
+      expect(error.message).not.toContain(CANARY_KEY);
+      expect(error.stack).not.toContain(CANARY_KEY);
+      expect(JSON.stringify(error.problems)).not.toContain(CANARY_KEY);
+    }
+  });
+});
