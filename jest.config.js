@@ -18,6 +18,7 @@ module.exports = {
       rootDir: '.',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/build-dist.global-setup.js',
       transform: { '^.+\\.ts$': tsJest },
     },
   ],

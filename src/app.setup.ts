@@ -21,7 +21,7 @@ const EXPOSED_HEADERS = ['Retry-After', 'X-Request-Id', 'X-RateLimit-Limit', 'X-
 export function configureApp(app: NestExpressApplication): { inFlight: InFlightRequests } {
   const http = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   const logging = app.get<ConfigType<typeof loggingConfig>>(loggingConfig.KEY);
-  app.useLogger(new ConsoleLogger({ logLevels: nestLogLevels(logging.level) }));
+  app.useLogger(new ConsoleLogger({ logLevels: nestLogLevels(logging.level), colors: Boolean(process.stdout.isTTY) }));
 
   app.disable('x-powered-by');
   // false (the default) means req.ip is the socket's address: X-Forwarded-For is ignored.

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
@@ -12,6 +13,8 @@ import { ConfigValidationError } from './config/config-validation.error';
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
     bodyParser: false,
+    // Start-up logs wait for the logger that LOG_LEVEL configures; a failed start prints only our message.
+    logger: false,
     bufferLogs: true,
     abortOnError: false,
   });
@@ -20,7 +23,8 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
   installGracefulShutdown(app, inFlight, { graceMs: shutdownGraceMs, logger, exit: (code) => process.exit(code) });
   await app.listen(port);
-  logger.log(`listening on port ${port}; Swagger UI at /api/docs`);
+  const { port: actualPort } = app.getHttpServer().address() as AddressInfo;
+  logger.log(`listening on port ${actualPort}; Swagger UI at /api/docs`);
 }
 
 bootstrap().catch((error: unknown) => {

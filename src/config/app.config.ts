@@ -21,7 +21,8 @@ const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 export function parseAppConfig(env: EnvReader): AppConfig {
   return {
-    port: env.integer('PORT', 5000, { min: 1, max: 65535 }),
+    // 0 picks a free port (the log says which): handy for tests and sidecars.
+    port: env.integer('PORT', 5000, { min: 0, max: 65535 }),
     corsOrigins: parseCorsOrigins(env),
     trustProxy: parseTrustProxy(env),
     // The 64 KiB body limit caps what a message can be anyway.

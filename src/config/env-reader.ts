@@ -36,7 +36,7 @@ export class EnvReader {
     if (raw === undefined) return undefined;
     const value = /^[+-]?\d+$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(value) || value < min || value > max) {
-      this.problem(name, `must be an integer from ${min} to ${max}`);
+      this.problem(name, describeRange(min, max));
       return undefined;
     }
     return value;
@@ -74,4 +74,9 @@ export class EnvReader {
   assertValid(): void {
     if (this.problems.length > 0) throw new ConfigValidationError(this.problems);
   }
+}
+
+function describeRange(min: number, max: number): string {
+  if (max !== Number.MAX_SAFE_INTEGER) return `must be an integer from ${min} to ${max}`;
+  return min === 1 ? 'must be a positive integer' : `must be an integer of at least ${min}`;
 }
