@@ -12,17 +12,25 @@ export class TurnQueue {
   private readonly tails = new Map<string, Promise<void>>();
 
   async run<T>(key: string, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
-    const ahead = this.tails.get(key) ?? Promise.resolve();
+    const waiting = this.tails.get(key);
+    const ahead = waiting ?? Promise.resolve();
+    let aheadDone = waiting === undefined;
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
     const tail = ahead.then(() => mine);
     this.tails.set(key, tail);
     try {
       await untilAborted(ahead, signal);
+      aheadDone = true;
       return await task();
     } finally {
       release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      const forget = (): void => {
+        if (this.tails.get(key) === tail) this.tails.delete(key);
+      };
+      // A caller that gave up while waiting must not make the key look idle while a task ahead still runs.
+      if (aheadDone) forget();
+      else void tail.then(forget);
     }
   }
 

@@ -37,11 +37,20 @@ export class GroupCommit {
     while (this.running !== undefined) await this.running;
   }
 
+  /** A writer that throws synchronously still settles its batch. */
+  private startWrite(): Promise<void> {
+    try {
+      return this.writeSnapshot();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   private startNext(): void {
     const batch = this.next;
     if (batch === undefined) return;
     this.next = undefined;
-    this.running = this.writeSnapshot()
+    this.running = this.startWrite()
       .then(batch.resolve, batch.reject)
       .finally(() => {
         this.running = undefined;

@@ -21,16 +21,16 @@ export class LocalAssistantAdapter extends AssistantService {
     this.logger.warn('ASSISTANT_API=local: answers come from the built-in offline assistant, not from a model');
   }
 
-  createThread(options: TurnOptions = {}): Promise<string> {
+  async createThread(options: TurnOptions = {}): Promise<string> {
     throwIfAborted(options.signal);
     const threadId = `local_${randomUUID().replaceAll('-', '')}`;
     this.threads.set(threadId, []);
-    return Promise.resolve(threadId);
+    return threadId;
   }
 
-  answer(threadId: string, message: string, options: TurnOptions = {}): Promise<string> {
+  async answer(threadId: string, message: string, options: TurnOptions = {}): Promise<string> {
     throwIfAborted(options.signal);
-    return Promise.resolve(this.reply(threadId, message));
+    return this.reply(threadId, message);
   }
 
   async streamAnswer(threadId: string, message: string, { signal, onDelta }: StreamTurnOptions): Promise<string> {
@@ -46,9 +46,8 @@ export class LocalAssistantAdapter extends AssistantService {
     return answer;
   }
 
-  deleteThread(threadId: string): Promise<void> {
+  async deleteThread(threadId: string): Promise<void> {
     this.threads.delete(threadId);
-    return Promise.resolve();
   }
 
   private reply(threadId: string, message: string): string {

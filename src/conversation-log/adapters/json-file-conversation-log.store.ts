@@ -40,14 +40,15 @@ export class JsonFileConversationLogStore extends ConversationLogStore implement
 
   async append(userId: string, exchange: Exchange): Promise<void> {
     const log = this.users.get(userId) ?? { exchanges: [], json: undefined };
-    log.exchanges.push(exchange);
+    const stored = { ...exchange };
+    log.exchanges.push(stored);
     log.json = undefined;
     this.users.set(userId, log);
     try {
       await this.commits.request();
     } catch (error) {
       // Not durable, so not acknowledged: take it back out of memory too.
-      const index = log.exchanges.lastIndexOf(exchange);
+      const index = log.exchanges.lastIndexOf(stored);
       if (index >= 0) log.exchanges.splice(index, 1);
       log.json = undefined;
       throw new StorageError(StorageErrorCode.WRITE_FAILED, 'The conversation log could not be written', {
@@ -57,7 +58,7 @@ export class JsonFileConversationLogStore extends ConversationLogStore implement
   }
 
   history(userId: string): Promise<readonly Exchange[]> {
-    return Promise.resolve([...(this.users.get(userId)?.exchanges ?? [])]);
+    return Promise.resolve((this.users.get(userId)?.exchanges ?? []).map((exchange) => ({ ...exchange })));
   }
 
   assertWritable(): Promise<void> {
@@ -81,7 +82,16 @@ export class JsonFileConversationLogStore extends ConversationLogStore implement
 
 function isLogFile(value: unknown): value is LogFile {
   if (!isPlainObject(value)) return false;
-  return Object.values(value).every((list) => Array.isArray(list) && list.every(isPlainObject));
+  return Object.values(value).every((list) => Array.isArray(list) && list.every(isExchange));
+}
+
+function isExchange(value: unknown): value is Exchange {
+  return (
+    isPlainObject(value) &&
+    typeof value.user === 'string' &&
+    typeof value.bot === 'string' &&
+    typeof value.timestamp === 'number'
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -62,7 +62,7 @@ describe('JsonFileThreadStore on disk', () => {
   it.each([
     ['truncated JSON', '{"version": 1, "users": {"alice": {"threadId": "t'],
     ['a JSON array', '[]'],
-    ['another format version', validFile({}).replace('"version":1', '"version":2')],
+    ['another format version', JSON.stringify({ version: 2, users: {} })],
     ['no version', JSON.stringify({ users: { alice: threadRecord(1) } })],
     ['users as an array', JSON.stringify({ version: 1, users: [threadRecord(1)] })],
     ['a record with an unknown mode', validFile({ alice: { ...threadRecord(1), mode: 'chat-completions' } })],

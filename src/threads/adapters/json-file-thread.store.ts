@@ -17,7 +17,9 @@ interface ThreadFile {
 export class JsonFileThreadStore extends ThreadStore implements OnModuleInit, OnApplicationShutdown {
   private readonly file: AtomicFile;
   private readonly records = new Map<string, ThreadRecord>();
-  private readonly commits = new GroupCommit(() => this.file.write(this.render()));
+  /** What the file holds: the state of the last successful write. */
+  private durable = new Map<string, ThreadRecord>();
+  private readonly commits = new GroupCommit(() => this.writeSnapshot());
 
   constructor(path: string) {
     super();
@@ -27,6 +29,7 @@ export class JsonFileThreadStore extends ThreadStore implements OnModuleInit, On
   async onModuleInit(): Promise<void> {
     const stored = await this.file.readJson(isThreadFile);
     for (const [userId, record] of Object.entries(stored?.users ?? {})) this.records.set(userId, record);
+    this.durable = new Map(this.records);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -34,20 +37,20 @@ export class JsonFileThreadStore extends ThreadStore implements OnModuleInit, On
   }
 
   get(userId: string): Promise<ThreadRecord | undefined> {
-    return Promise.resolve(this.records.get(userId));
+    const record = this.records.get(userId);
+    return Promise.resolve(record === undefined ? undefined : { ...record });
   }
 
   async set(userId: string, record: ThreadRecord): Promise<void> {
-    const previous = this.records.get(userId);
-    this.records.set(userId, record);
-    await this.commit(() => restore(this.records, userId, previous, record));
+    const written = { ...record };
+    this.records.set(userId, written);
+    await this.commit(userId, written);
   }
 
   async delete(userId: string): Promise<void> {
-    const previous = this.records.get(userId);
-    if (previous === undefined) return;
+    if (!this.records.has(userId)) return;
     this.records.delete(userId);
-    await this.commit(() => restore(this.records, userId, previous, undefined));
+    await this.commit(userId, undefined);
   }
 
   assertWritable(): Promise<void> {
@@ -58,32 +61,29 @@ export class JsonFileThreadStore extends ThreadStore implements OnModuleInit, On
     return this.commits.drain();
   }
 
-  /** Waits for the write holding the change; on failure undoes it in memory, since it was never durable. */
-  private async commit(undo: () => void): Promise<void> {
+  /**
+   * Waits for the write holding the change. If it failed, the change was never
+   * durable: unless the entry changed again since, put back what the file holds.
+   */
+  private async commit(userId: string, written: ThreadRecord | undefined): Promise<void> {
     try {
       await this.commits.request();
     } catch (error) {
-      undo();
+      if (this.records.get(userId) === written) {
+        const durable = this.durable.get(userId);
+        if (durable === undefined) this.records.delete(userId);
+        else this.records.set(userId, durable);
+      }
       throw new StorageError(StorageErrorCode.WRITE_FAILED, 'The thread store could not be written', { cause: error });
     }
   }
 
-  private render(): string {
-    const users = Object.fromEntries(this.records);
-    return `${JSON.stringify({ version: FORMAT_VERSION, users } satisfies ThreadFile)}\n`;
+  private async writeSnapshot(): Promise<void> {
+    const snapshot = new Map(this.records);
+    const users = Object.fromEntries(snapshot);
+    await this.file.write(`${JSON.stringify({ version: FORMAT_VERSION, users } satisfies ThreadFile)}\n`);
+    this.durable = snapshot;
   }
-}
-
-/** Puts back `previous` unless someone changed the entry again since. */
-function restore(
-  records: Map<string, ThreadRecord>,
-  userId: string,
-  previous: ThreadRecord | undefined,
-  written: ThreadRecord | undefined,
-): void {
-  if (records.get(userId) !== written) return;
-  if (previous === undefined) records.delete(userId);
-  else records.set(userId, previous);
 }
 
 function isThreadFile(value: unknown): value is ThreadFile {

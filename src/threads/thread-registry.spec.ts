@@ -1,0 +1,97 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureLogs, type CapturedLogs } from '../../test/support/captured-logs';
+import { LocalAssistantAdapter } from '../assistant/adapters/local-assistant.adapter';
+import { JsonFileThreadStore } from './adapters/json-file-thread.store';
+import { ThreadRegistry } from './thread-registry';
+
+describe('ThreadRegistry with the JSON file store and the local assistant', () => {
+  let dir: string;
+  let path: string;
+  let logs: CapturedLogs;
+  let store: JsonFileThreadStore;
+  let registry: ThreadRegistry;
+
+  const start = async (): Promise<void> => {
+    store = new JsonFileThreadStore(path);
+    await store.onModuleInit();
+    registry = new ThreadRegistry(store, new LocalAssistantAdapter(0));
+  };
+
+  const usersOnDisk = async (): Promise<Record<string, unknown>> =>
+    (JSON.parse(await readFile(path, 'utf8')) as { users: Record<string, unknown> }).users;
+
+  beforeEach(async () => {
+    logs = captureLogs();
+    dir = await mkdtemp(join(tmpdir(), 'thread-registry-'));
+    path = join(dir, 'threads.json');
+  });
+
+  afterEach(async () => {
+    await store.flush();
+    logs.restore();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts a thread for a new user once and then reuses it', async () => {
+    await start();
+    const first = await registry.threadFor('alice');
+    expect(first).toMatch(/^local_/);
+    expect(await registry.threadFor('alice')).toBe(first);
+    expect(await registry.threadFor('bob')).not.toBe(first);
+  });
+
+  it('has the mapping on disk by the time threadFor resolves', async () => {
+    await start();
+    const before = Date.now();
+    const threadId = await registry.threadFor('alice');
+    expect(await usersOnDisk()).toEqual({
+      alice: { threadId, mode: 'local', createdAt: expect.any(Number) },
+    });
+    expect((await store.get('alice'))?.createdAt).toBeGreaterThanOrEqual(before);
+  });
+
+  it('reuses a stored thread of the same mode after a restart', async () => {
+    await writeFile(path, JSON.stringify({ version: 1, users: { alice: { threadId: 'local_old', mode: 'local', createdAt: 1 } } }));
+    await start();
+    expect(await registry.threadFor('alice')).toBe('local_old');
+  });
+
+  it('replaces a thread stored by another assistant mode with a new local one', async () => {
+    await writeFile(path, JSON.stringify({ version: 1, users: { alice: { threadId: 'conv_abc', mode: 'responses', createdAt: 1 } } }));
+    await start();
+
+    const threadId = await registry.threadFor('alice');
+
+    expect(threadId).toMatch(/^local_/);
+    expect(await usersOnDisk()).toEqual({ alice: { threadId, mode: 'local', createdAt: expect.any(Number) } });
+    expect(await registry.threadFor('alice')).toBe(threadId);
+  });
+
+  it('startThread replaces the user’s thread', async () => {
+    await start();
+    const first = await registry.threadFor('alice');
+    const second = await registry.startThread('alice');
+    expect(second).not.toBe(first);
+    expect(await registry.threadFor('alice')).toBe(second);
+    expect(await usersOnDisk()).toEqual({ alice: expect.objectContaining({ threadId: second }) });
+  });
+
+  it('forget returns the record and removes it, on disk too', async () => {
+    await start();
+    const threadId = await registry.threadFor('alice');
+    await registry.threadFor('bob');
+
+    expect(await registry.forget('alice')).toEqual({ threadId, mode: 'local', createdAt: expect.any(Number) });
+
+    expect(await store.get('alice')).toBeUndefined();
+    expect(Object.keys(await usersOnDisk())).toEqual(['bob']);
+    expect(await registry.threadFor('alice')).not.toBe(threadId);
+  });
+
+  it('forget of an unknown user returns undefined', async () => {
+    await start();
+    expect(await registry.forget('nobody')).toBeUndefined();
+  });
+});
