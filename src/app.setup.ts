@@ -6,6 +6,7 @@ import { ChatModule } from './chat/chat.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { InFlightRequests } from './common/in-flight-requests';
 import { jsonBody } from './common/json-body.middleware';
+import { securityHeaders } from './common/security-headers';
 import { nestLogLevels } from './common/log-levels';
 import { requestLogger } from './common/request-logger.middleware';
 import { setupSwagger } from './common/swagger.setup';
@@ -24,6 +25,7 @@ export function configureApp(app: NestExpressApplication): { inFlight: InFlightR
   app.useLogger(new ConsoleLogger({ logLevels: nestLogLevels(logging.level), colors: Boolean(process.stdout.isTTY) }));
 
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   // false (the default) means req.ip is the socket's address: X-Forwarded-For is ignored.
   app.set('trust proxy', http.trustProxy);
 

@@ -82,7 +82,7 @@ function fromHttpException(error: HttpException): ErrorResponse {
 
 /** Errors of Express's body parser (http-errors with a `type`), raised before Nest routes the request. */
 function asBodyParserError(error: unknown): ErrorResponse | undefined {
-  const candidate = error as { status?: unknown; type?: unknown };
+  const candidate = error as { status?: unknown; type?: unknown; message?: unknown };
   if (typeof candidate?.status !== 'number' || typeof candidate.type !== 'string') return undefined;
   switch (candidate.type) {
     case 'entity.too.large':
@@ -91,6 +91,10 @@ function asBodyParserError(error: unknown): ErrorResponse | undefined {
       return respond(HttpStatus.BAD_REQUEST, 'MALFORMED_JSON', 'The request body is not valid JSON');
     case 'content-type.unsupported':
       return respond(HttpStatus.BAD_REQUEST, 'UNSUPPORTED_CONTENT_TYPE', 'The request body must be JSON (Content-Type: application/json)');
+    case 'encoding.invalid':
+      return respond(HttpStatus.BAD_REQUEST, 'INVALID_UTF8', 'The request body is not valid UTF-8');
+    case 'body.shape.invalid':
+      return respond(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', [String(candidate.message)]);
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return respond(HttpStatus.BAD_REQUEST, 'UNSUPPORTED_ENCODING', 'The request body must be JSON in UTF-8');
