@@ -1,6 +1,7 @@
 import { readFile, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
+import { postStream } from './support/sse';
 import { makeTempDir, startTestApp, type TestApp } from './support/test-app';
 
 describe('chat with the local assistant', () => {
@@ -135,6 +136,42 @@ describe('chat with the local assistant', () => {
     expect(new Set(replies.map((reply) => reply.body.thread_id)).size).toBe(1);
     const file = JSON.parse(await readFile(app.logPath, 'utf8')) as Record<string, unknown[]>;
     expect(file.busy).toHaveLength(8);
+  });
+
+  it('streams the answer a word at a time; deltas add up to the answer; done is logged', async () => {
+    const { status, headers, events } = await postStream(app.url, { user_id: 'words', message: 'say it slowly' });
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const deltas = events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text);
+    expect(deltas.length).toBeGreaterThan(5);
+    const done = events.at(-1)!;
+    expect(done).toEqual({ event: 'done', data: { answer: deltas.join(''), user_id: 'words', thread_id: expect.stringMatching(/^local_/) } });
+    const history = await request(app.url).get('/api/chat/history').query({ user_id: 'words' }).expect(200);
+    expect(history.body.messages).toEqual([{ user: 'say it slowly', bot: deltas.join(''), timestamp: expect.any(Number) }]);
+  });
+
+  it('does not log a stream the client aborts, and answers the next message', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${app.url}/api/chat/stream`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user_id: 'gone', message: 'never mind' }),
+      signal: controller.signal,
+    });
+    await response.body!.getReader().read();
+    controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const next = await chat({ user_id: 'gone', message: 'back' }).expect(200);
+    // The aborted turn never completed, so the local assistant does not remember it either.
+    expect(next.body.answer).toContain('Turn 1');
+    const history = await request(app.url).get('/api/chat/history').query({ user_id: 'gone' }).expect(200);
+    expect(history.body.messages.map((m: { user: string }) => m.user)).toEqual(['back']);
+  });
+
+  it('validates the stream route like the chat route, as plain JSON errors', async () => {
+    const { status, json } = await postStream(app.url, { message: '' });
+    expect(status).toBe(400);
+    expect(json).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
   });
 
   it('returns 404 in the error shape for an unknown route', async () => {

@@ -141,6 +141,8 @@ describe('Swagger and request ids', () => {
     expect(post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/ChatRequestDto');
     expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '413', '429', '502', '503', '504']);
     expect(post.responses['429'].headers['Retry-After']).toBeDefined();
+    expect(post.tags).toEqual(['chat']);
+    expect(body.paths['/api/health'].get.tags).toEqual(['health']);
     expect(body.paths['/api/chat/stream'].post.responses['200'].content['text/event-stream']).toBeDefined();
     expect(body.paths['/api/chat/thread'].delete.responses['204']).toBeDefined();
     expect(body.paths['/api/chat/history'].get.parameters).toEqual(

@@ -85,6 +85,29 @@ describe('the service as a process', () => {
     }
   });
 
+  it('on SIGTERM lets a stream in flight run to its done event, then exits 0', async () => {
+    const started = await ServiceProcess.start({ ASSISTANT_API: 'local' }, dir);
+    service = started;
+    const response = await fetch(`${started.url}/api/chat/stream`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user_id: 'streamer', message: 'please stream a reasonably long answer to me' }),
+    });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = (await reader.read()).value ?? '';
+    expect(text).toContain('event: delta');
+    started.kill('SIGTERM');
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    expect(text).toMatch(/event: done\ndata: \{"answer":"\[local assistant\] Turn 1\./);
+    expect(await started.exited).toEqual({ code: 0, signal: null });
+    const log = JSON.parse(await readFile(`${dir}/conversations.json`, 'utf8')) as Record<string, unknown[]>;
+    expect(log.streamer).toHaveLength(1);
+  });
+
   it('on SIGINT with nothing in flight exits 0 at once', async () => {
     const started = await ServiceProcess.start({}, dir);
     service = started;

@@ -8,7 +8,6 @@ import {
   ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiResponse,
-  ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
@@ -20,7 +19,6 @@ const retryAfter = { 'Retry-After': { description: 'Seconds to wait before tryin
 
 function commonErrors(): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ApiTags('chat'),
     ApiBadRequestResponse({ description: 'Invalid body or query', type: ErrorResponseDto }),
     ApiTooManyRequestsResponse({ description: 'Over the per-IP rate limit', type: ErrorResponseDto, headers: retryAfter }),
   );

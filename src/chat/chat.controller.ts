@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Logger, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { abortOnDisconnect } from '../common/client-disconnect';
@@ -15,6 +16,7 @@ import type { HistoryResponseDto } from './dto/history-response.dto';
 import { UserIdQueryDto } from './dto/user-id-query.dto';
 import { SseWriter } from './sse-writer';
 
+@ApiTags('chat')
 @Controller('chat')
 @UseGuards(ThrottlerGuard)
 export class ChatController {
