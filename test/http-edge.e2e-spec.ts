@@ -128,9 +128,30 @@ describe('Swagger and request ids', () => {
     await app.close();
   });
 
-  it('serves Swagger UI at /api/docs', async () => {
+  it('serves Swagger UI at /api/docs, with a CSP that allows its own scripts and styles only', async () => {
     const response = await request(app.url).get('/api/docs').redirects(1).expect(200);
     expect(response.text).toContain('swagger-ui');
+    const csp = response.headers['content-security-policy'];
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    // Every script the page loads comes from the service itself.
+    const scripts = [...response.text.matchAll(/<script[^>]*src="([^"]+)"/g)].map((match) => match[1]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) {
+      expect(src).not.toMatch(/^https?:/);
+      await request(app.url).get(new URL(src, `${app.url}/api/docs/`).pathname).expect(200);
+    }
+    expect(response.text).not.toMatch(/<script>(?!\s*<\/script>)/);
+  });
+
+  it('sets helmet security headers on API responses', async () => {
+    const response = await request(app.url).get('/api/health').expect(200);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['strict-transport-security']).toContain('max-age=');
   });
 
   it('documents every route with schemas, examples and error responses', async () => {
