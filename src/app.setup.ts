@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { useContainer } from 'class-validator';
 import { ChatModule } from './chat/chat.module';
+import { MessageLengthConstraint } from './chat/dto/message-length.constraint';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { InFlightRequests } from './common/in-flight-requests';
 import { jsonBody } from './common/json-body.middleware';
@@ -45,8 +46,11 @@ export function configureApp(app: NestExpressApplication): { inFlight: InFlightR
   app.setGlobalPrefix('api');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new HttpErrorFilter());
-  // Lets class-validator constraints (the message length) read the configuration.
-  useContainer(app.select(ChatModule), { fallbackOnErrors: true });
+  // The message-length constraint reads the configuration, so class-validator gets it from Nest.
+  // Every other class comes from class-validator's own container: Nest's would throw (and
+  // capture a stack) for each of them on every request.
+  const messageLength = app.select(ChatModule).get(MessageLengthConstraint);
+  useContainer({ get: (someClass: unknown) => (someClass === MessageLengthConstraint ? messageLength : undefined) }, { fallback: true });
   setupSwagger(app);
   return { inFlight };
 }

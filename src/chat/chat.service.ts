@@ -1,4 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { loggingConfig } from '../config/logging.config';
 import { AssistantService } from '../assistant/assistant.port';
 import { AssistantError, AssistantErrorCode, isAssistantError } from '../assistant/errors/assistant.error';
 import { ConversationLogService } from '../conversation-log/conversation-log.service';
@@ -20,13 +22,18 @@ type Ask = (threadId: string) => Promise<string>;
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
+  /** Message texts are logged at debug only; not even formatted otherwise. */
+  private readonly debug: boolean;
 
   constructor(
     private readonly assistant: AssistantService,
     private readonly threads: ThreadRegistry,
     private readonly log: ConversationLogService,
     private readonly queue: TurnQueue,
-  ) {}
+    @Inject(loggingConfig.KEY) logging: ConfigType<typeof loggingConfig>,
+  ) {
+    this.debug = logging.level === 'debug';
+  }
 
   chat(userId: string, message: string, signal?: AbortSignal): Promise<ChatReply> {
     return this.turn(userId, message, signal, (threadId) => this.assistant.answer(threadId, message, { signal }));
@@ -50,9 +57,9 @@ export class ChatService {
 
   private turn(userId: string, message: string, signal: AbortSignal | undefined, ask: Ask): Promise<ChatReply> {
     return this.queue.run(userId, signal, async () => {
-      this.logger.debug(`message from ${userId}: ${JSON.stringify(message)}`);
+      if (this.debug) this.logger.debug(`message from ${userId}: ${JSON.stringify(message)}`);
       const { threadId, answer } = await this.askOnThread(userId, signal, ask);
-      this.logger.debug(`answer to ${userId}: ${JSON.stringify(answer)}`);
+      if (this.debug) this.logger.debug(`answer to ${userId}: ${JSON.stringify(answer)}`);
       if (signal?.aborted) throw new AssistantError(AssistantErrorCode.ABORTED, 'The request was cancelled');
       await this.log.record(userId, message, answer);
       return { answer, userId, threadId };
