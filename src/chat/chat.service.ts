@@ -4,7 +4,7 @@ import { loggingConfig } from '../config/logging.config';
 import { AssistantService } from '../assistant/assistant.port';
 import { AssistantError, AssistantErrorCode, isAssistantError } from '../assistant/errors/assistant.error';
 import { ConversationLogService } from '../conversation-log/conversation-log.service';
-import { ThreadRegistry } from '../threads/thread-registry';
+import { ThreadRegistry, type UserThread } from '../threads/thread-registry';
 import { TurnQueue } from './turn-queue';
 
 export interface ChatReply {
@@ -66,17 +66,25 @@ export class ChatService {
     });
   }
 
-  /** Asks on the user's conversation; one the upstream no longer knows is replaced once, transparently. */
+  /**
+   * Asks on the user's conversation; one the upstream no longer knows is replaced
+   * once, transparently. Resolves only once the user's mapping is on disk.
+   */
   private async askOnThread(userId: string, signal: AbortSignal | undefined, ask: Ask) {
-    const threadId = await this.threads.threadFor(userId, { signal });
+    const thread = await this.threads.threadFor(userId, { signal });
     try {
-      return { threadId, answer: await ask(threadId) };
+      return await this.askAndSave(thread, ask);
     } catch (error) {
       if (!isAssistantError(error, AssistantErrorCode.THREAD_NOT_FOUND)) throw error;
-      this.logger.warn(`conversation ${threadId} of ${userId} is gone upstream; starting a new one`);
-      const replacement = await this.threads.startThread(userId, { signal });
-      return { threadId: replacement, answer: await ask(replacement) };
+      this.logger.warn(`conversation ${thread.threadId} of ${userId} is gone upstream; starting a new one`);
+      return this.askAndSave(await this.threads.startThread(userId, { signal }), ask);
     }
+  }
+
+  private async askAndSave({ threadId, saved }: UserThread, ask: Ask) {
+    const answer = await ask(threadId);
+    await saved;
+    return { threadId, answer };
   }
 }
 

@@ -37,12 +37,14 @@ export class AtomicFile {
     return undefined;
   }
 
-  async write(contents: string): Promise<void> {
+  /** Replaces the file with `contents` (a string, or buffers written in one vectored write). */
+  async write(contents: string | readonly Buffer[]): Promise<void> {
     const tempPath = `${this.path}.tmp-${process.pid}-${++this.tempCounter}`;
     try {
       const handle = await open(tempPath, 'w', 0o600);
       try {
-        await handle.writeFile(contents, 'utf8');
+        if (typeof contents === 'string') await handle.writeFile(contents, 'utf8');
+        else await handle.writev(contents as Buffer[]);
         await handle.sync();
       } finally {
         await handle.close();

@@ -48,11 +48,14 @@ export class FakeOpenAiServer {
     });
   }
 
-  static async start(options: { latencyMs?: number } = {}): Promise<FakeOpenAiServer> {
+  /** Whether `requests` keeps every request; benchmarks turn it off to keep memory flat. */
+  recordRequests = true;
+
+  static async start(options: { latencyMs?: number; port?: number } = {}): Promise<FakeOpenAiServer> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     const fake = new FakeOpenAiServer(server);
     fake.latencyMs = options.latencyMs ?? 0;
@@ -100,6 +103,11 @@ export class FakeOpenAiServer {
     return this.faults.pending;
   }
 
+  /** Epoch milliseconds (sub-ms precision) at which each streamed Responses answer sent its first delta. */
+  get firstDeltaSentAt(): readonly number[] {
+    return this.state.firstDeltaSentAt;
+  }
+
   maxConcurrentPerConversation(): number {
     return this.state.maxConcurrentPerConversation();
   }
@@ -139,7 +147,7 @@ export class FakeOpenAiServer {
       body: undefined,
       aborted: false,
     };
-    this.requests.push(record);
+    if (this.recordRequests) this.requests.push(record);
     const ex = new Exchange(req, res, record, this.state.timers, () => this.state.stopping);
     try {
       record.body = await readJson(req);

@@ -2,14 +2,15 @@ import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nest
 import { AtomicFile } from '../../persistence/atomic-file';
 import { StorageError, StorageErrorCode } from '../../persistence/errors/storage.error';
 import { GroupCommit } from '../../persistence/group-commit';
+import { jsonMember, jsonObjectChunks } from '../../persistence/json-object-chunks';
 import { ConversationLogStore, type Exchange } from '../conversation-log.port';
 
 type LogFile = Record<string, Exchange[]>;
 
 interface UserLog {
   exchanges: Exchange[];
-  /** This user's list as JSON, kept until it changes so a write re-serialises only what changed. */
-  json: string | undefined;
+  /** This user's `"id":[...]` member, encoded once and kept until it changes: a write re-encodes only what changed. */
+  member: Buffer | undefined;
 }
 
 /**
@@ -30,7 +31,7 @@ export class JsonFileConversationLogStore extends ConversationLogStore implement
   async onModuleInit(): Promise<void> {
     const stored = await this.file.readJson(isLogFile);
     for (const [userId, exchanges] of Object.entries(stored ?? {})) {
-      this.users.set(userId, { exchanges, json: undefined });
+      this.users.set(userId, { exchanges, member: undefined });
     }
   }
 
@@ -39,10 +40,10 @@ export class JsonFileConversationLogStore extends ConversationLogStore implement
   }
 
   async append(userId: string, exchange: Exchange): Promise<void> {
-    const log = this.users.get(userId) ?? { exchanges: [], json: undefined };
+    const log = this.users.get(userId) ?? { exchanges: [], member: undefined };
     const stored = { ...exchange };
     log.exchanges.push(stored);
-    log.json = undefined;
+    log.member = undefined;
     this.users.set(userId, log);
     try {
       await this.commits.request();
@@ -50,7 +51,7 @@ export class JsonFileConversationLogStore extends ConversationLogStore implement
       // Not durable, so not acknowledged: take it back out of memory too.
       const index = log.exchanges.lastIndexOf(stored);
       if (index >= 0) log.exchanges.splice(index, 1);
-      log.json = undefined;
+      log.member = undefined;
       throw new StorageError(StorageErrorCode.WRITE_FAILED, 'The conversation log could not be written', {
         cause: error,
       });
@@ -69,14 +70,14 @@ export class JsonFileConversationLogStore extends ConversationLogStore implement
     return this.commits.drain();
   }
 
-  private render(): string {
-    const entries: string[] = [];
+  private render(): Buffer[] {
+    const members: Buffer[] = [];
     for (const [userId, log] of this.users) {
       if (log.exchanges.length === 0) continue;
-      log.json ??= JSON.stringify(log.exchanges);
-      entries.push(`${JSON.stringify(userId)}:${log.json}`);
+      log.member ??= jsonMember(userId, JSON.stringify(log.exchanges));
+      members.push(log.member);
     }
-    return entries.length === 0 ? '{}\n' : `{\n${entries.join(',\n')}\n}\n`;
+    return jsonObjectChunks(members);
   }
 }
 

@@ -3,6 +3,7 @@ import { ASSISTANT_MODES } from '../../config/openai.config';
 import { AtomicFile } from '../../persistence/atomic-file';
 import { StorageError, StorageErrorCode } from '../../persistence/errors/storage.error';
 import { GroupCommit } from '../../persistence/group-commit';
+import { jsonMember, jsonObjectChunks } from '../../persistence/json-object-chunks';
 import { type ThreadRecord, ThreadStore } from '../thread-store.port';
 
 const FORMAT_VERSION = 1;
@@ -17,8 +18,12 @@ interface ThreadFile {
 export class JsonFileThreadStore extends ThreadStore implements OnModuleInit, OnApplicationShutdown {
   private readonly file: AtomicFile;
   private readonly records = new Map<string, ThreadRecord>();
+  /** Each user's `"id":{...}` member, encoded once and kept until the record changes. */
+  private readonly members = new Map<string, Buffer>();
   /** What the file holds: the state of the last successful write. */
-  private durable = new Map<string, ThreadRecord>();
+  private readonly durable = new Map<string, ThreadRecord>();
+  /** Changes not yet in a write that began (undefined: deleted). */
+  private changed = new Map<string, ThreadRecord | undefined>();
   private readonly commits = new GroupCommit(() => this.writeSnapshot());
 
   constructor(path: string) {
@@ -28,8 +33,10 @@ export class JsonFileThreadStore extends ThreadStore implements OnModuleInit, On
 
   async onModuleInit(): Promise<void> {
     const stored = await this.file.readJson(isThreadFile);
-    for (const [userId, record] of Object.entries(stored?.users ?? {})) this.records.set(userId, record);
-    this.durable = new Map(this.records);
+    for (const [userId, record] of Object.entries(stored?.users ?? {})) {
+      this.records.set(userId, record);
+      this.durable.set(userId, record);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -43,13 +50,13 @@ export class JsonFileThreadStore extends ThreadStore implements OnModuleInit, On
 
   async set(userId: string, record: ThreadRecord): Promise<void> {
     const written = { ...record };
-    this.records.set(userId, written);
+    this.change(userId, written);
     await this.commit(userId, written);
   }
 
   async delete(userId: string): Promise<void> {
     if (!this.records.has(userId)) return;
-    this.records.delete(userId);
+    this.change(userId, undefined);
     await this.commit(userId, undefined);
   }
 
@@ -73,16 +80,38 @@ export class JsonFileThreadStore extends ThreadStore implements OnModuleInit, On
         const durable = this.durable.get(userId);
         if (durable === undefined) this.records.delete(userId);
         else this.records.set(userId, durable);
+        this.members.delete(userId);
       }
       throw new StorageError(StorageErrorCode.WRITE_FAILED, 'The thread store could not be written', { cause: error });
     }
   }
 
+  private change(userId: string, record: ThreadRecord | undefined): void {
+    if (record === undefined) this.records.delete(userId);
+    else this.records.set(userId, record);
+    this.members.delete(userId);
+    this.changed.set(userId, record);
+  }
+
   private async writeSnapshot(): Promise<void> {
-    const snapshot = new Map(this.records);
-    const users = Object.fromEntries(snapshot);
-    await this.file.write(`${JSON.stringify({ version: FORMAT_VERSION, users } satisfies ThreadFile)}\n`);
-    this.durable = snapshot;
+    const batch = this.changed;
+    this.changed = new Map();
+    await this.file.write(jsonObjectChunks(this.encodedMembers(), `{"version":${FORMAT_VERSION},"users":`, '}'));
+    for (const [userId, record] of batch) {
+      if (record === undefined) this.durable.delete(userId);
+      else this.durable.set(userId, record);
+    }
+  }
+
+  private *encodedMembers(): Iterable<Buffer> {
+    for (const [userId, record] of this.records) {
+      let member = this.members.get(userId);
+      if (member === undefined) {
+        member = jsonMember(userId, JSON.stringify(record));
+        this.members.set(userId, member);
+      }
+      yield member;
+    }
   }
 }
 

@@ -157,6 +157,7 @@ async function sendDeltas(state: FakeState, ex: Exchange, text: string, sendDelt
     if (index >= breakAfter) break;
     if (state.streamDeltaDelayMs > 0 && !(await ex.sleep(state.streamDeltaDelayMs))) return false;
     if (!(await sendDelta(chunk))) return false;
+    if (index === 0) state.firstDeltaSentAt.push(performance.timeOrigin + performance.now());
   }
   if (breakAfter === Infinity) return !ex.signal.aborted;
   ex.destroy();

@@ -11,6 +11,7 @@ export class FakeState {
   runDurationMs = 0;
   streamDeltaDelayMs = 0;
   stopping = false;
+  readonly firstDeltaSentAt: number[] = [];
 
   private readonly inFlight = new Map<string, number>();
   private maxInFlight = 0;
@@ -54,5 +55,6 @@ export class FakeState {
     this.runs.clear();
     this.inFlight.clear();
     this.maxInFlight = 0;
+    this.firstDeltaSentAt.length = 0;
   }
 }

@@ -1,0 +1,72 @@
+import { drive, type LoadResult, type UserKind, warmUp } from '../lib/load';
+import { type Running, startFake, startFloor, startService } from '../lib/processes';
+
+export interface ThroughputRow {
+  latencyMs: number;
+  users: UserKind;
+  connections: number;
+  service: LoadResult;
+  floor: LoadResult;
+}
+
+export interface ThroughputOptions {
+  latencies: number[];
+  concurrencies: number[];
+  seconds: number;
+  /** Runs per side; sides alternate (service, floor, service, floor, ...). */
+  rounds: number;
+}
+
+/** Service against the floor for every latency × user kind × concurrency, both sides in the same fresh conditions. */
+export async function measureThroughput(options: ThroughputOptions, log: (line: string) => void): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = [];
+  for (const latencyMs of options.latencies) {
+    const fake = await startFake(latencyMs);
+    try {
+      for (const users of ['returning', 'new'] as const) {
+        for (const connections of options.concurrencies) {
+          const row = await compare(fake.address, latencyMs, users, connections, options);
+          log(
+            `latency ${latencyMs} ms, ${users} users, c=${connections}: service ${row.service.rps.toFixed(0)} rps p50 ${row.service.p50} ms | ` +
+              `floor ${row.floor.rps.toFixed(0)} rps p50 ${row.floor.p50} ms`,
+          );
+          rows.push(row);
+        }
+      }
+    } finally {
+      await fake.stop();
+    }
+  }
+  return rows;
+}
+
+async function compare(baseURL: string, latencyMs: number, users: UserKind, connections: number, options: ThroughputOptions): Promise<ThroughputRow> {
+  const service = await startService(baseURL);
+  const floor = await startFloor(baseURL);
+  try {
+    const prefix = `${users}-c${connections}`;
+    if (users === 'returning') await Promise.all([warmUp(service.address, prefix), warmUp(floor.address, prefix)]);
+    const results: Record<'service' | 'floor', LoadResult[]> = { service: [], floor: [] };
+    for (let round = 0; round < options.rounds; round++) {
+      // Returning users reuse the warmed pool; new users get ids no earlier round used.
+      const userPrefix = users === 'returning' ? prefix : `${prefix}-r${round}`;
+      for (const [name, target] of [['service', service], ['floor', floor]] as Array<['service' | 'floor', Running]>) {
+        results[name].push(await drive(target.address, connections, options.seconds, users, userPrefix));
+      }
+    }
+    return { latencyMs, users, connections, service: mean(results.service), floor: mean(results.floor) };
+  } finally {
+    await Promise.all([service.stop(), floor.stop()]);
+  }
+}
+
+function mean(results: LoadResult[]): LoadResult {
+  const avg = (pick: (r: LoadResult) => number): number => results.reduce((sum, r) => sum + pick(r), 0) / results.length;
+  return {
+    rps: avg((r) => r.rps),
+    p50: avg((r) => r.p50),
+    p99: avg((r) => r.p99),
+    requests: results.reduce((sum, r) => sum + r.requests, 0),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
