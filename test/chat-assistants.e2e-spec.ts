@@ -3,6 +3,7 @@ import request from 'supertest';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { postStream } from './support/sse';
 import { startTestApp, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 describe('chat over Assistants v2 threads and runs (real SDK, fake upstream)', () => {
   let fake: FakeOpenAiServer;
@@ -160,11 +161,3 @@ describe('chat over Assistants v2 threads and runs (real SDK, fake upstream)', (
     await local.close().catch(() => undefined);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { postStream } from './support/sse';
 import { startTestApp, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const API_KEY = 'sk-test-canary-0123456789';
 
@@ -212,11 +213,3 @@ describe('chat over OpenAI Conversations + Responses (real SDK, fake upstream)',
     expect(new Set([first.body.thread_id, second.body.thread_id, third.body.thread_id]).size).toBe(3);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

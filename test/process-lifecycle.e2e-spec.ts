@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { ServiceProcess } from './support/service-process';
 import { makeTempDir } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 describe('the service as a process', () => {
   let dir: string;
@@ -144,11 +145,3 @@ describe('the service as a process', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -10,6 +10,7 @@ import OpenAI, {
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { FakeOpenAiServer, type RunOutcome } from './fake-openai.server';
+import { waitFor } from './wait-for';
 
 const execFileAsync = promisify(execFile);
 
@@ -32,14 +33,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('waitFor: condition not met in time');
-    await sleep(10);
-  }
-}
 
 /** Resolves with what the promise rejected with, failing the test if it resolved. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions inspect whatever was thrown

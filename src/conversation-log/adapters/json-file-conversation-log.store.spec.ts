@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { captureLogs, type CapturedLogs } from '../../../test/support/captured-logs';
 import { conversationLogStoreSuite, exchange } from '../../../test/support/conversation-log-store.suite';
+import { tempFileStore } from '../../../test/support/temp-file-store';
 import { StorageError, StorageErrorCode } from '../../persistence/errors/storage.error';
 import { JsonFileConversationLogStore } from './json-file-conversation-log.store';
 
@@ -14,22 +15,7 @@ async function openStore(path: string): Promise<JsonFileConversationLogStore> {
   return store;
 }
 
-conversationLogStoreSuite('JsonFileConversationLogStore', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'conversation-log-'));
-  const path = join(dir, 'conversations.json');
-  const opened = [await openStore(path)];
-  return {
-    store: opened[0],
-    reopen: async () => {
-      opened.push(await openStore(path));
-      return opened[opened.length - 1];
-    },
-    cleanup: async () => {
-      await Promise.all(opened.map((store) => store.flush()));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+conversationLogStoreSuite('JsonFileConversationLogStore', () => tempFileStore('conversations.json', openStore));
 
 describe('JsonFileConversationLogStore on disk', () => {
   let dir: string;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureLogs, type CapturedLogs } from '../../../test/support/captured-logs';
 import { threadRecord, threadStoreSuite } from '../../../test/support/thread-store.suite';
+import { tempFileStore } from '../../../test/support/temp-file-store';
 import { StorageError, StorageErrorCode } from '../../persistence/errors/storage.error';
 import { JsonFileThreadStore } from './json-file-thread.store';
 
@@ -12,22 +13,7 @@ async function openStore(path: string): Promise<JsonFileThreadStore> {
   return store;
 }
 
-threadStoreSuite('JsonFileThreadStore', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'thread-store-'));
-  const path = join(dir, 'threads.json');
-  const opened = [await openStore(path)];
-  return {
-    store: opened[0],
-    reopen: async () => {
-      opened.push(await openStore(path));
-      return opened[opened.length - 1];
-    },
-    cleanup: async () => {
-      await Promise.all(opened.map((store) => store.flush()));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+threadStoreSuite('JsonFileThreadStore', () => tempFileStore('threads.json', openStore));
 
 describe('JsonFileThreadStore on disk', () => {
   let dir: string;
