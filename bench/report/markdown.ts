@@ -48,11 +48,11 @@ export function resultsMarkdown(r: BenchResults): string {
     '',
     '### Memory (RSS)',
     '',
-    `| process | idle MB | after ${r.memory.users} users MB |`,
-    '| --- | --- | --- |',
-    `| service | ${f(r.memory.service.idleMb)} | ${f(r.memory.service.afterUsersMb)} |`,
-    `| service, \`--max-old-space-size=${r.memory.serviceCapped.capMb}\` | ${f(r.memory.serviceCapped.idleMb)} | ${f(r.memory.serviceCapped.afterUsersMb)} |`,
-    `| floor | ${f(r.memory.floor.idleMb)} | ${f(r.memory.floor.afterUsersMb)} |`,
+    `| process | idle MB | after ${r.memory.users} users MB | after, vs floor |`,
+    '| --- | --- | --- | --- |',
+    `| service | ${f(r.memory.service.idleMb)} | ${f(r.memory.service.afterUsersMb)} | ${f(r.memory.service.afterUsersMb / r.memory.floor.afterUsersMb, 2)}× |`,
+    `| service, \`--max-old-space-size=${r.memory.serviceCapped.capMb}\` | ${f(r.memory.serviceCapped.idleMb)} | ${f(r.memory.serviceCapped.afterUsersMb)} | ${f(r.memory.serviceCapped.afterUsersMb / r.memory.floor.afterUsersMb, 2)}× |`,
+    `| floor | ${f(r.memory.floor.idleMb)} | ${f(r.memory.floor.afterUsersMb)} | 1.00× |`,
     '',
   ].join('\n');
 }

@@ -3,6 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Logger, Post, Quer
 import { ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import { AssistantErrorCode, isAssistantError } from '../assistant/errors/assistant.error';
 import { abortOnDisconnect } from '../common/client-disconnect';
 import { toErrorResponse } from '../common/error-response';
 import { sendError } from '../common/http-error.filter';
@@ -54,7 +55,8 @@ export class ChatController {
         return;
       }
       const { body: errorBody } = toErrorResponse(error);
-      this.logger.warn(`stream of ${req.method} ${req.path} failed after it began: ${errorBody.code}`);
+      if (isAssistantError(error, AssistantErrorCode.ABORTED)) this.logger.log(`stream of ${req.path} cancelled: the client went away`);
+      else this.logger.warn(`stream of ${req.path} failed after it began: ${errorBody.code}`);
       sse.send('error', { ...errorBody, requestId: requestIdOf(req, res) });
       sse.end();
     }
