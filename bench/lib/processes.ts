@@ -65,10 +65,10 @@ export function startFake(latencyMs: number, runDurationMs = 0): Promise<Running
 }
 
 /** The built service (`dist/main.js`), rate limit lifted; ready once /api/health answers (whatever LOG_LEVEL says). */
-export async function startService(baseURL: string, env: Record<string, string> = {}): Promise<Running> {
+export async function startService(baseURL: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Running> {
   const port = await freePort();
   return launch(
-    [process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist', 'main.js')],
+    [...nodeArgs, process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist', 'main.js')],
     {
       PORT: String(port),
       OPENAI_API_KEY: 'sk-bench',
