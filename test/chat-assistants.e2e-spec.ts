@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import request from 'supertest';
 import { FakeOpenAiServer } from './support/fake-openai.server';
-import { postStream } from './support/sse';
+import { abandonStream, postStream } from './support/sse';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
@@ -124,16 +124,7 @@ describe('chat over Assistants v2 threads and runs (real SDK, fake upstream)', (
     await boot();
     await chat({ user_id: 'leave', message: 'warm-up' }).expect(200);
     fake.runDurationMs = 2000;
-    const controller = new AbortController();
-    const response = await fetch(`${app.url}/api/chat/stream`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ user_id: 'leave', message: 'a slow answer with a good many words in it' }),
-      signal: controller.signal,
-    });
-    const reader = response.body!.getReader();
-    await reader.read();
-    controller.abort();
+    await abandonStream(app.url, { user_id: 'leave', message: 'a slow answer with a good many words in it' });
     await waitFor(() => [...fake.runs.values()].some((run) => run.cancelled));
     fake.runDurationMs = 0;
     const next = await chat({ user_id: 'leave', message: 'still there?' }).expect(200);

@@ -1,7 +1,7 @@
 import { readFile, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
-import { postStream } from './support/sse';
+import { abandonStream, postStream } from './support/sse';
 import { makeTempDir, startTestApp, type TestApp } from './support/test-app';
 
 describe('chat with the local assistant', () => {
@@ -151,15 +151,7 @@ describe('chat with the local assistant', () => {
   });
 
   it('does not log a stream the client aborts, and answers the next message', async () => {
-    const controller = new AbortController();
-    const response = await fetch(`${app.url}/api/chat/stream`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ user_id: 'gone', message: 'never mind' }),
-      signal: controller.signal,
-    });
-    await response.body!.getReader().read();
-    controller.abort();
+    await abandonStream(app.url, { user_id: 'gone', message: 'never mind' });
     await new Promise((resolve) => setTimeout(resolve, 400));
     const next = await chat({ user_id: 'gone', message: 'back' }).expect(200);
     // The aborted turn never completed, so the local assistant does not remember it either.

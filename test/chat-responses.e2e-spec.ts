@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import request from 'supertest';
 import { FakeOpenAiServer } from './support/fake-openai.server';
-import { postStream } from './support/sse';
+import { abandonStream, postStream } from './support/sse';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
@@ -184,17 +184,7 @@ describe('chat over OpenAI Conversations + Responses (real SDK, fake upstream)',
   it('aborts the upstream request when the client disconnects mid-stream, and the next request works', async () => {
     await boot();
     fake.streamDeltaDelayMs = 100;
-    const controller = new AbortController();
-    const pending = fetch(`${app.url}/api/chat/stream`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ user_id: 'quit', message: 'a long answer with many words in it' }),
-      signal: controller.signal,
-    });
-    const response = await pending;
-    const reader = response.body!.getReader();
-    await reader.read();
-    controller.abort();
+    await abandonStream(app.url, { user_id: 'quit', message: 'a long answer with many words in it' });
     await waitFor(() => fake.requests.some((r) => r.path === '/v1/responses' && r.aborted));
     const next = await chat({ user_id: 'quit', message: 'still there?' }).expect(200);
     expect(next.body.answer).toBe(fake.answerFor('still there?', 1));

@@ -37,3 +37,16 @@ export async function postStream(url: string, body: unknown, signal?: AbortSigna
     json: isStream ? undefined : (JSON.parse(text) as Record<string, unknown>),
   };
 }
+
+/** Starts a stream, waits for its first bytes, then disconnects as a client that gives up would. */
+export async function abandonStream(url: string, body: unknown): Promise<void> {
+  const controller = new AbortController();
+  const response = await fetch(`${url}/api/chat/stream`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: controller.signal,
+  });
+  await response.body!.getReader().read();
+  controller.abort();
+}
