@@ -47,7 +47,8 @@ describe('the API key stays secret', () => {
         OPENAI_ASSISTANT_ID: 'asst_test',
         OPENAI_BASE_URL: fake.baseURL,
         OPENAI_MAX_RETRIES: '1',
-        OPENAI_TIMEOUT_MS: '500',
+        // Long enough for the SDK's retry backoff (up to about 1 s here) under a loaded CI machine.
+        OPENAI_TIMEOUT_MS: '2500',
         LOG_LEVEL: 'debug',
         THROTTLE_LIMIT: '1000',
         CONVERSATION_LOG_PATH: join(dir, `${mode}-log.json`),
