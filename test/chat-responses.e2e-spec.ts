@@ -115,6 +115,20 @@ describe('chat over OpenAI Conversations + Responses (real SDK, fake upstream)',
     expect(response.body.code).toBe('UPSTREAM_RATE_LIMITED');
   });
 
+  it('does not sit out a long upstream Retry-After: 503 at once, passing the wait on to the client', async () => {
+    await boot({ OPENAI_MAX_RETRIES: '2' });
+    fake.inject({ kind: 'status', route: 'POST /v1/responses', status: 429, headers: { 'retry-after': '30' }, times: 3 });
+    const started = Date.now();
+    const response = await chat({ user_id: 'wait', message: 'hi' }).expect(503);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(response.headers['retry-after']).toBe('30');
+    expect(fake.requests.filter((r) => r.path === '/v1/responses')).toHaveLength(1);
+    // A short wait is still retried by the SDK, as OPENAI_MAX_RETRIES says.
+    fake.reset();
+    fake.inject({ kind: 'status', route: 'POST /v1/responses', status: 429, headers: { 'retry-after-ms': '50' } });
+    await chat({ user_id: 'wait2', message: 'hi' }).expect(200);
+  });
+
   it('maps an upstream that does not answer within OPENAI_TIMEOUT_MS to 504', async () => {
     await boot({ OPENAI_TIMEOUT_MS: '300' });
     fake.inject({ kind: 'hang', route: 'POST /v1/responses' });

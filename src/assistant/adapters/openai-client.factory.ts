@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import OpenAI from 'openai';
 import type { LogLevel } from '../../config/logging.config';
 import type { OpenAiConnection } from '../../config/openai.config';
+import { fetchWithRetryWaitLimit } from './retry-after-limit';
 
 /**
  * The one SDK client of the process. The SDK's own logging goes through Nest's
@@ -15,6 +16,7 @@ export function createOpenAiClient(connection: OpenAiConnection, level: LogLevel
     baseURL: connection.baseURL,
     timeout: connection.timeoutMs,
     maxRetries: connection.maxRetries,
+    fetch: fetchWithRetryWaitLimit(),
     logLevel: level === 'debug' ? 'info' : 'warn',
     logger: {
       debug: (message: string) => logger.debug(message),
