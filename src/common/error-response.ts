@@ -89,10 +89,11 @@ function asBodyParserError(error: unknown): ErrorResponse | undefined {
       return respond(HttpStatus.PAYLOAD_TOO_LARGE, 'PAYLOAD_TOO_LARGE', 'The request body is larger than 64 KiB');
     case 'entity.parse.failed':
       return respond(HttpStatus.BAD_REQUEST, 'MALFORMED_JSON', 'The request body is not valid JSON');
+    // The service's own body checks (json-body.middleware) say what is wrong in their message.
     case 'content-type.unsupported':
-      return respond(HttpStatus.BAD_REQUEST, 'UNSUPPORTED_CONTENT_TYPE', 'The request body must be JSON (Content-Type: application/json)');
+      return respond(HttpStatus.BAD_REQUEST, 'UNSUPPORTED_CONTENT_TYPE', String(candidate.message));
     case 'encoding.invalid':
-      return respond(HttpStatus.BAD_REQUEST, 'INVALID_UTF8', 'The request body is not valid UTF-8');
+      return respond(HttpStatus.BAD_REQUEST, 'INVALID_UTF8', String(candidate.message));
     case 'body.shape.invalid':
       return respond(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', [String(candidate.message)]);
     case 'charset.unsupported':

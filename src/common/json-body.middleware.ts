@@ -19,7 +19,7 @@ export function jsonBody(): Array<
   const logger = new Logger('HttpError');
   const requireJson = (req: Request, res: Response, next: NextFunction): void => {
     if (BODY_METHODS.has(req.method) && hasBody(req) && !req.is(['application/json', 'application/*+json'])) {
-      sendError(new BadBody('content-type.unsupported', 'The request body must be JSON'), req, res, logger);
+      sendError(new BadBody('content-type.unsupported', 'The request body must be JSON (Content-Type: application/json)'), req, res, logger);
       return;
     }
     next();
