@@ -622,3 +622,372 @@ describe('assistants v2', () => {
     expect(await rejection(client.beta.threads.runs.create(thread.id, { assistant_id: ASSISTANT }))).toBeInstanceOf(NotFoundError);
   });
 });
+
+/** The id of an output item, whatever its type (only messages in this fake). */
+function outputId(item: OpenAI.Responses.ResponseOutputItem | OpenAI.Conversations.ConversationItem): string | undefined {
+  return 'id' in item ? item.id : undefined;
+}
+
+async function listedItems(conversation: string) {
+  return (await client.conversations.items.list(conversation, { order: 'asc', limit: 100 })).data;
+}
+
+describe('conversation items of a turn', () => {
+  it('are the input item and the output item, whose id is the response output id (non-streamed)', async () => {
+    const conversation = await newConversation();
+    const response = await ask(conversation, 'hello');
+    const items = await listedItems(conversation);
+    expect(items.map((i) => i.type === 'message' && [i.role, i.status])).toEqual([
+      ['user', 'completed'],
+      ['assistant', 'completed'],
+    ]);
+    expect(items[0].id).toMatch(/^msg_/);
+    expect(items[1].id).toBe(outputId(response.output[0]));
+    expect(items[0].id).not.toBe(items[1].id);
+  });
+
+  it('are the same when streamed: the item events, the final response and the conversation share the id', async () => {
+    const conversation = await newConversation();
+    const ids: Array<string | undefined> = [];
+    for await (const event of await askStreaming(conversation, 'stream me')) {
+      if (event.type === 'response.output_item.added' || event.type === 'response.output_item.done') ids.push(outputId(event.item));
+      if (event.type === 'response.output_text.delta') ids.push(event.item_id);
+      if (event.type === 'response.completed') ids.push(outputId(event.response.output[0]));
+    }
+    const items = await listedItems(conversation);
+    expect(ids.length).toBeGreaterThan(3);
+    expect(new Set(ids)).toEqual(new Set([items[1].id]));
+    expect(itemTexts(conversation)).toEqual(['user: stream me', 'assistant: Echo 1: stream me']);
+  });
+
+  it('items.delete answers the conversation, 404s for an unknown item, and takes the turn out of memory', async () => {
+    const conversation = await client.conversations.create({ metadata: { user: 'u1' } });
+    await ask(conversation.id, 'one');
+    expect((await ask(conversation.id, 'two')).output_text).toBe('Echo 2: two');
+
+    const [question, answer] = await listedItems(conversation.id);
+    for (const item of [question, answer]) {
+      const deleted = await client.conversations.items.delete(item.id!, { conversation_id: conversation.id });
+      expect(deleted).toEqual({ id: conversation.id, object: 'conversation', created_at: conversation.created_at, metadata: { user: 'u1' } });
+    }
+    expect(itemTexts(conversation.id)).toEqual(['user: two', 'assistant: Echo 2: two']);
+    expect((await ask(conversation.id, 'three')).output_text).toBe('Echo 2: three');
+
+    const gone = await rejection(client.conversations.items.delete(question.id!, { conversation_id: conversation.id }));
+    expect(gone).toBeInstanceOf(NotFoundError);
+    expect(gone.error).toMatchObject({ message: `Item with id '${question.id}' not found.`, type: 'invalid_request_error' });
+    const noConversation = await rejection(client.conversations.items.delete(question.id!, { conversation_id: 'conv_missing' }));
+    expect(noConversation).toBeInstanceOf(NotFoundError);
+  });
+
+  it('lists with order, limit and after like the real API', async () => {
+    const conversation = await newConversation();
+    for (const input of ['one', 'two', 'three']) await ask(conversation, input);
+    const asc = (await listedItems(conversation)).map((i) => i.id);
+    expect(asc).toHaveLength(6);
+
+    const newest = await client.conversations.items.list(conversation, { limit: 2 });
+    expect(newest.data.map((i) => i.id)).toEqual([asc[5], asc[4]]);
+    expect(newest).toMatchObject({ has_more: true, last_id: asc[4] });
+    const older = await client.conversations.items.list(conversation, { limit: 3, after: asc[4] });
+    expect(older.data.map((i) => i.id)).toEqual([asc[3], asc[2], asc[1]]);
+    expect(older.has_more).toBe(true);
+    const rest = await client.conversations.items.list(conversation, { order: 'asc', after: asc[3] });
+    expect(rest.data.map((i) => i.id)).toEqual([asc[4], asc[5]]);
+    expect(rest).toMatchObject({ has_more: false, last_id: asc[5] });
+    expect(requestsTo('GET', `/v1/conversations/${conversation}/items`).at(-1)!.query).toEqual({ order: 'asc', after: asc[3] });
+  });
+});
+
+describe('aborted streams (abortedStreamJoins)', () => {
+  /** Streams `input` and aborts on the first delta; returns the output item id the stream announced. */
+  async function abortOnFirstDelta(conversation: string, input: string): Promise<string | undefined> {
+    fake.streamDeltaDelayMs = 100;
+    const controller = new AbortController();
+    const stream = await client.responses.create({ model: MODEL, conversation, input, stream: true }, { signal: controller.signal });
+    let itemId: string | undefined;
+    for await (const event of stream) {
+      if (event.type === 'response.output_item.added') itemId = outputId(event.item);
+      if (event.type === 'response.output_text.delta') controller.abort();
+    }
+    expect(controller.signal.aborted).toBe(true);
+    await waitFor(() => requestsTo('POST', '/v1/responses').at(-1)!.aborted);
+    fake.streamDeltaDelayMs = 0;
+    return itemId;
+  }
+
+  it("defaults to 'nothing': the conversation and the turn count stay as they were", async () => {
+    expect(fake.abortedStreamJoins).toBe('nothing');
+    const conversation = await newConversation();
+    await abortOnFirstDelta(conversation, 'lost words');
+    expect(fake.conversations.get(conversation)!.items).toEqual([]);
+    expect((await ask(conversation, 'next')).output_text).toBe('Echo 1: next');
+    expect(fake.reportedUsage).toHaveLength(1);
+  });
+
+  it("'input' keeps the user input, which then counts as a turn", async () => {
+    fake.abortedStreamJoins = 'input';
+    const conversation = await newConversation();
+    await abortOnFirstDelta(conversation, 'lost words');
+    expect(itemTexts(conversation)).toEqual(['user: lost words']);
+    expect((await ask(conversation, 'next')).output_text).toBe('Echo 2: next');
+  });
+
+  it("'input-and-partial-output' also keeps the output as far as it was streamed, marked incomplete", async () => {
+    fake.abortedStreamJoins = 'input-and-partial-output';
+    const conversation = await newConversation();
+    const itemId = await abortOnFirstDelta(conversation, 'lost words');
+    const items = await listedItems(conversation);
+    expect(items.map((i) => i.type === 'message' && [i.role, i.status])).toEqual([
+      ['user', 'completed'],
+      ['assistant', 'incomplete'],
+    ]);
+    expect(items[1]).toMatchObject({ id: itemId, content: [{ type: 'output_text', text: 'Echo ' }] });
+  });
+
+  it('a stream-break counts as an aborted stream', async () => {
+    fake.abortedStreamJoins = 'input';
+    const conversation = await newConversation();
+    fake.inject({ kind: 'stream-break', route: 'POST /v1/responses', afterDeltas: 1 });
+    const drain = async () => {
+      for await (const _event of await askStreaming(conversation, 'cut')) {
+        // until the break
+      }
+    };
+    expect(await rejection(drain())).toMatchObject({ message: 'terminated' });
+    await waitFor(() => fake.conversations.get(conversation)!.items.length > 0);
+    expect(itemTexts(conversation)).toEqual(['user: cut']);
+  });
+
+  it.each(['failed', 'incomplete', 'cancelled'] as const)('status %s adds nothing, whatever the setting', async (status) => {
+    fake.abortedStreamJoins = 'input-and-partial-output';
+    const conversation = await newConversation();
+    fake.inject({ kind: 'response-status', status });
+    expect((await ask(conversation, 'hi')).status).toBe(status);
+    fake.inject({ kind: 'response-status', status });
+    for await (const _event of await askStreaming(conversation, 'hi')) {
+      // drain
+    }
+    expect(fake.conversations.get(conversation)!.items).toEqual([]);
+  });
+});
+
+describe('thread messages', () => {
+  async function runToEnd(threadId: string) {
+    return client.beta.threads.runs.createAndPoll(threadId, { assistant_id: ASSISTANT }, { pollIntervalMs: 20 });
+  }
+
+  async function say(threadId: string, content: string) {
+    return client.beta.threads.messages.create(threadId, { role: 'user', content });
+  }
+
+  it('messages.delete answers thread.message.deleted, 404s for an unknown message, and takes it out of memory', async () => {
+    const thread = await client.beta.threads.create();
+    const first = await say(thread.id, 'first');
+    await runToEnd(thread.id);
+    await say(thread.id, 'second');
+    await runToEnd(thread.id);
+    const [, firstAnswer] = (await client.beta.threads.messages.list(thread.id, { order: 'asc' })).data;
+
+    for (const id of [first.id, firstAnswer.id]) {
+      expect(await client.beta.threads.messages.delete(id, { thread_id: thread.id })).toEqual({ id, object: 'thread.message.deleted', deleted: true });
+    }
+    expect(fake.threads.get(thread.id)!.messages.map((m) => m.text)).toEqual(['second', 'Echo 2: second']);
+    await say(thread.id, 'third');
+    await runToEnd(thread.id);
+    expect(fake.threads.get(thread.id)!.messages.at(-1)!.text).toBe('Echo 2: third');
+
+    const gone = await rejection(client.beta.threads.messages.delete(first.id, { thread_id: thread.id }));
+    expect(gone).toBeInstanceOf(NotFoundError);
+    expect(gone.error.message).toBe(`No message found with id '${first.id}'.`);
+  });
+
+  it('refuses to delete while a run is active', async () => {
+    fake.runDurationMs = 200;
+    const thread = await client.beta.threads.create();
+    const message = await say(thread.id, 'hi');
+    const run = await client.beta.threads.runs.create(thread.id, { assistant_id: ASSISTANT });
+    const busy = await rejection(client.beta.threads.messages.delete(message.id, { thread_id: thread.id }));
+    expect(busy).toBeInstanceOf(BadRequestError);
+    expect(busy.error).toMatchObject({ message: `Can't delete messages in ${thread.id} while a run ${run.id} is active.`, type: 'invalid_request_error' });
+
+    await client.beta.threads.runs.poll(run.id, { thread_id: thread.id }, { pollIntervalMs: 20 });
+    expect((await client.beta.threads.messages.delete(message.id, { thread_id: thread.id })).deleted).toBe(true);
+  });
+
+  it('the streamed message events carry the id of the message the run adds', async () => {
+    const thread = await client.beta.threads.create();
+    await say(thread.id, 'hi');
+    const stream = client.beta.threads.runs.stream(thread.id, { assistant_id: ASSISTANT });
+    const ids: string[] = [];
+    stream.on('event', (event) => {
+      if (event.event === 'thread.message.created' || event.event === 'thread.message.completed') ids.push(event.data.id);
+      if (event.event === 'thread.message.delta') ids.push(event.data.id);
+    });
+    await stream.finalRun();
+    const [added] = (await client.beta.threads.messages.list(thread.id, { limit: 1 })).data;
+    expect(added.role).toBe('assistant');
+    expect(ids.length).toBeGreaterThan(2);
+    expect(new Set(ids)).toEqual(new Set([added.id]));
+  });
+});
+
+describe('usage (words stand in for tokens)', () => {
+  it('a response carries usage, and reportedUsage says the same', async () => {
+    const conversation = await newConversation();
+    const first = await client.responses.create({ model: MODEL, conversation, input: 'hello there', instructions: 'Be brief.' });
+    const second = await ask(conversation, 'again');
+    // first: 'Be brief.' + 'hello there' in, 'Echo 1: hello there' out; second sees the first turn too.
+    expect(first.usage).toEqual({
+      input_tokens: 4,
+      output_tokens: 4,
+      total_tokens: 8,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: 0 },
+    });
+    expect(second.usage).toMatchObject({ input_tokens: 7, output_tokens: 3, total_tokens: 10 });
+    expect(fake.reportedUsage).toEqual([
+      { kind: 'response', id: first.id, conversationOrThreadId: conversation, input: 4, output: 4, total: 8 },
+      { kind: 'response', id: second.id, conversationOrThreadId: conversation, input: 7, output: 3, total: 10 },
+    ]);
+  });
+
+  it('a streamed response carries usage in response.completed only', async () => {
+    const response = await client.responses.create({ model: MODEL, input: 'no conversation', stream: true });
+    const usages = [];
+    for await (const event of response) if ('response' in event) usages.push([event.type, event.response.usage]);
+    expect(usages).toEqual([
+      ['response.created', null],
+      ['response.in_progress', null],
+      ['response.completed', expect.objectContaining({ input_tokens: 2, output_tokens: 4, total_tokens: 6 })],
+    ]);
+    expect(fake.reportedUsage).toEqual([{ kind: 'response', id: expect.stringMatching(/^resp_/), conversationOrThreadId: null, input: 2, output: 4, total: 6 }]);
+  });
+
+  it('a terminal run carries usage in the run and in thread.run.completed; reset() clears the record', async () => {
+    const thread = await client.beta.threads.create();
+    await client.beta.threads.messages.create(thread.id, { role: 'user', content: 'hello there' });
+    const stream = client.beta.threads.runs.stream(thread.id, { assistant_id: ASSISTANT });
+    const completed: unknown[] = [];
+    stream.on('event', (event) => {
+      if (event.event === 'thread.run.completed') completed.push(event.data.usage);
+    });
+    const run = await stream.finalRun();
+    const usage = { prompt_tokens: 2, completion_tokens: 4, total_tokens: 6 };
+    expect(run.usage).toEqual(usage);
+    expect(completed).toEqual([usage]);
+    expect((await client.beta.threads.runs.retrieve(run.id, { thread_id: thread.id })).usage).toEqual(usage);
+    expect(fake.reportedUsage).toEqual([{ kind: 'run', id: run.id, conversationOrThreadId: thread.id, input: 2, output: 4, total: 6 }]);
+    fake.reset();
+    expect(fake.reportedUsage).toEqual([]);
+  });
+
+  it('failed and cancelled runs report usage too: the prompt and what was written', async () => {
+    fake.runDurationMs = 300;
+    const thread = await client.beta.threads.create();
+    await client.beta.threads.messages.create(thread.id, { role: 'user', content: 'one two three' });
+    fake.inject({ kind: 'run-outcome', status: 'failed' });
+    const failed = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: ASSISTANT }, { pollIntervalMs: 20 });
+    expect(failed.usage).toEqual({ prompt_tokens: 3, completion_tokens: 0, total_tokens: 3 });
+
+    fake.runDurationMs = 1000;
+    const stream = client.beta.threads.runs.stream(thread.id, { assistant_id: ASSISTANT });
+    stream.once('textDelta', () => void client.beta.threads.runs.cancel(stream.currentRun()!.id, { thread_id: thread.id }));
+    const run = await stream.finalRun();
+    const cancelled = await client.beta.threads.runs.retrieve(run.id, { thread_id: thread.id });
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.usage!.prompt_tokens).toBe(3);
+    expect(cancelled.usage!.completion_tokens).toBeGreaterThan(0);
+    expect(cancelled.usage!.completion_tokens).toBeLessThan(5);
+    expect(fake.reportedUsage.map((u) => [u.kind, u.id, u.total])).toEqual([
+      ['run', failed.id, 3],
+      ['run', run.id, cancelled.usage!.total_tokens],
+    ]);
+  });
+});
+
+describe('per-request model settings', () => {
+  const longInput = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');
+
+  it('a response echoes model, temperature and max_output_tokens, and stops at max_output_tokens words', async () => {
+    const conversation = await newConversation();
+    const response = await client.responses.create({ model: 'gpt-5-mini', conversation, input: longInput, temperature: 0.5, max_output_tokens: 16 });
+    expect(response).toMatchObject({ model: 'gpt-5-mini', temperature: 0.5, max_output_tokens: 16, status: 'incomplete' });
+    expect(response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    expect(response.output_text.trim().split(' ')).toHaveLength(16);
+    expect(response.usage).toMatchObject({ input_tokens: 20, output_tokens: 16 });
+    expect(fake.conversations.get(conversation)!.items).toEqual([]);
+
+    const streamed = await client.responses.stream({ model: 'gpt-5', conversation, input: 'hi', temperature: 0, max_output_tokens: 100 }).finalResponse();
+    expect(streamed).toMatchObject({ model: 'gpt-5', temperature: 0, max_output_tokens: 100, status: 'completed' });
+  });
+
+  it('max_output_tokens below 16 is a 400, as the real API', async () => {
+    const err = await rejection(client.responses.create({ model: MODEL, input: 'hi', max_output_tokens: 15 }));
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect(err).toMatchObject({ param: 'max_output_tokens', code: 'integer_below_min_value' });
+  });
+
+  it('a run echoes its model, temperature and max_completion_tokens overrides, else the assistant defaults', async () => {
+    const thread = await client.beta.threads.create();
+    await client.beta.threads.messages.create(thread.id, { role: 'user', content: 'hi' });
+    const poll = { pollIntervalMs: 20 };
+    const plain = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: ASSISTANT }, poll);
+    expect(plain).toMatchObject({ model: 'gpt-4o', temperature: 1, max_completion_tokens: null });
+
+    fake.assistantDefaults = { model: 'gpt-4.1', temperature: 0.7 };
+    const defaults = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: ASSISTANT }, poll);
+    expect(defaults).toMatchObject({ model: 'gpt-4.1', temperature: 0.7 });
+
+    const overridden = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: ASSISTANT, model: 'gpt-4o-mini', temperature: 0.2, max_completion_tokens: 500 },
+      poll,
+    );
+    expect(overridden).toMatchObject({ model: 'gpt-4o-mini', temperature: 0.2, max_completion_tokens: 500, status: 'completed' });
+    expect(requestsTo('POST', `/v1/threads/${thread.id}/runs`).at(-1)!.body).toMatchObject({ model: 'gpt-4o-mini', max_completion_tokens: 500 });
+  });
+
+  it('a run stops at max_completion_tokens words: incomplete, and its message does not join', async () => {
+    const thread = await client.beta.threads.create();
+    await client.beta.threads.messages.create(thread.id, { role: 'user', content: longInput });
+    const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: ASSISTANT, max_completion_tokens: 5 }, { pollIntervalMs: 20 });
+    expect(run).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_completion_tokens' } });
+    expect(run.usage).toEqual({ prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 });
+    expect(fake.threads.get(thread.id)!.messages).toHaveLength(1);
+  });
+
+  it('knownModels makes any other model a 400 model_not_found', async () => {
+    fake.knownModels = new Set([MODEL]);
+    const err = await rejection(client.responses.create({ model: 'gpt-nope', input: 'hi' }));
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'model', code: 'model_not_found', type: 'invalid_request_error' });
+    expect(err.error.message).toBe("The requested model 'gpt-nope' does not exist.");
+    expect((await client.responses.create({ model: MODEL, input: 'hi' })).status).toBe('completed');
+
+    const thread = await client.beta.threads.create();
+    await client.beta.threads.messages.create(thread.id, { role: 'user', content: 'hi' });
+    const runErr = await rejection(client.beta.threads.runs.create(thread.id, { assistant_id: ASSISTANT, model: 'gpt-nope' }));
+    expect(runErr).toMatchObject({ status: 400, param: 'model', code: 'model_not_found' });
+    expect(fake.threads.get(thread.id)!.activeRunId).toBeUndefined();
+    // Without an override the run uses the assistant's model, which the fake does not check.
+    expect((await client.beta.threads.runs.create(thread.id, { assistant_id: ASSISTANT })).status).toBe('queued');
+  });
+});
+
+describe('countRequests', () => {
+  it('counts attempts per route pattern or concrete path, retries included', async () => {
+    const retrying = new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 1, timeout: 5000 });
+    const conversation = await newConversation();
+    fake.inject({ kind: 'status', route: 'POST /v1/responses', status: 500, headers: { 'retry-after-ms': '0' } });
+    await retrying.responses.create({ model: MODEL, conversation, input: 'hi' });
+    await client.conversations.items.list(conversation);
+
+    expect(fake.countRequests('POST /v1/responses')).toBe(2);
+    expect(fake.countRequests('POST /v1/conversations')).toBe(1);
+    expect(fake.countRequests('GET /v1/conversations/:conversationId/items')).toBe(1);
+    expect(fake.countRequests(`GET /v1/conversations/${conversation}/items`)).toBe(1);
+    expect(fake.countRequests('GET /v1/conversations/:id')).toBe(0);
+    expect(fake.countRequests('DELETE /v1/conversations/:id/items/:itemId')).toBe(0);
+  });
+});

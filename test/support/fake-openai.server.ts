@@ -1,19 +1,41 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { assistantRoutes } from './fake-openai/assistants-routes';
-import { FaultQueue, routeMatches } from './fake-openai/faults';
+import { applyFault, FaultQueue, routeMatches } from './fake-openai/faults';
 import { Exchange, randomId, type Route } from './fake-openai/http';
-import { conversationRoutes, responseRoutes } from './fake-openai/responses-routes';
+import { conversationRoutes } from './fake-openai/conversation-routes';
+import { responseRoutes } from './fake-openai/responses-routes';
+import { BodyParseError, readJson } from './fake-openai/request-body';
+import { matchPattern, requestMatches } from './fake-openai/route-pattern';
 import { RunEngine } from './fake-openai/run-engine';
 import { FakeState } from './fake-openai/state';
-import type { FakeConversation, FakeRun, FakeThread, Fault, JsonBody, RecordedRequest } from './fake-openai/types';
+import type {
+  AbortedStreamJoins,
+  AssistantDefaults,
+  FakeConversation,
+  FakeRun,
+  FakeThread,
+  Fault,
+  RecordedRequest,
+  ReportedUsage,
+} from './fake-openai/types';
 
-export type { FakeConversation, FakeRun, FakeThread, FakeThreadMessage, Fault, JsonBody, RecordedRequest, RunOutcome } from './fake-openai/types';
+export type {
+  AbortedStreamJoins,
+  AssistantDefaults,
+  ConversationItem,
+  FakeConversation,
+  FakeRun,
+  FakeThread,
+  FakeThreadMessage,
+  Fault,
+  JsonBody,
+  RecordedRequest,
+  ReportedUsage,
+  RunOutcome,
+} from './fake-openai/types';
 
-const DEFAULT_FAULT_BODY = { error: { message: 'fake failure', type: 'server_error', param: null, code: null } };
 const STALE_RUN_PATTERNS = ['/v1/threads/:id/messages', '/v1/threads/:id/runs'];
-
-class BodyParseError extends Error {}
 
 /**
  * A fake OpenAI HTTP API (Conversations + Responses, Assistants v2 threads and runs)
@@ -86,6 +108,35 @@ export class FakeOpenAiServer {
     this.state.streamDeltaDelayMs = ms;
   }
 
+  /** Responses streaming: what a stream that ends before its last event leaves in the conversation (default 'nothing'). */
+  get abortedStreamJoins(): AbortedStreamJoins {
+    return this.state.abortedStreamJoins;
+  }
+  set abortedStreamJoins(joins: AbortedStreamJoins) {
+    this.state.abortedStreamJoins = joins;
+  }
+
+  /** When set, any other model in /v1/responses or a runs.create override is answered 400 model_not_found. */
+  get knownModels(): Set<string> | undefined {
+    return this.state.knownModels;
+  }
+  set knownModels(models: Set<string> | undefined) {
+    this.state.knownModels = models;
+  }
+
+  /** What a run reports when runs.create does not override it (default gpt-4o, temperature 1). */
+  get assistantDefaults(): AssistantDefaults {
+    return this.state.assistantDefaults;
+  }
+  set assistantDefaults(defaults: AssistantDefaults) {
+    this.state.assistantDefaults = defaults;
+  }
+
+  /** The usage of every response and terminal run, in the order the fake put it on the wire. */
+  get reportedUsage(): readonly ReportedUsage[] {
+    return this.state.reportedUsage;
+  }
+
   get conversations(): Map<string, FakeConversation> {
     return this.state.conversations;
   }
@@ -112,6 +163,11 @@ export class FakeOpenAiServer {
     return this.state.maxConcurrentPerConversation();
   }
 
+  /** Recorded requests (so none while recordRequests is off) to 'METHOD /path', where ':name' segments match any value. */
+  countRequests(route: string): number {
+    return this.requests.filter((r) => requestMatches(route, r.method, r.path)).length;
+  }
+
   inject(fault: Fault): void {
     this.faults.push(fault);
   }
@@ -120,7 +176,7 @@ export class FakeOpenAiServer {
     return this.state.answerFor(input, turn);
   }
 
-  /** Clears requests, faults and all conversations/threads/runs; keeps latencyMs, runDurationMs, streamDeltaDelayMs. */
+  /** Clears requests, faults, reported usage and all conversations/threads/runs; keeps the settings (latencyMs and the like). */
   reset(): void {
     this.requests.length = 0;
     this.unexpected.length = 0;
@@ -176,15 +232,14 @@ export class FakeOpenAiServer {
     const fault = this.faults.take(
       (f) => f.kind !== 'stale-active-run' && routeMatches(f, method, route.pattern, path) && (f.kind !== 'stream-break' || ex.body.stream === true),
     );
-    if (fault && !(await this.applyFault(fault, ex))) return;
+    if (fault && !(await applyFault(fault, ex))) return;
     await route.handle(ex);
   }
 
   private match(ex: Exchange): Route | undefined {
-    const segments = ex.record.path.split('/');
     for (const route of this.routes) {
       if (route.method !== ex.record.method) continue;
-      const params = matchPattern(route.pattern.split('/'), segments);
+      const params = matchPattern(route.pattern, ex.record.path);
       if (params) {
         ex.params = params;
         return route;
@@ -199,49 +254,5 @@ export class FakeOpenAiServer {
     if (!thread || thread.activeRunId) return;
     const fault = this.faults.take((f) => f.kind === 'stale-active-run' && (f.threadId === undefined || f.threadId === thread.id));
     if (fault) this.engine.createStale(thread);
-  }
-
-  /** Answers per the fault; true when the request should go on to its handler. */
-  private async applyFault(fault: Fault, ex: Exchange): Promise<boolean> {
-    switch (fault.kind) {
-      case 'status':
-        ex.json(fault.status, fault.body ?? DEFAULT_FAULT_BODY, fault.headers);
-        return false;
-      case 'malformed-json':
-        ex.malformedJson();
-        return false;
-      case 'hang':
-        return false;
-      case 'reset':
-        ex.destroy();
-        return false;
-      case 'delay':
-        return ex.sleep(fault.ms);
-      default:
-        ex.fault = fault;
-        return true;
-    }
-  }
-}
-
-function matchPattern(pattern: string[], segments: string[]): Record<string, string> | undefined {
-  if (pattern.length !== segments.length) return undefined;
-  const params: Record<string, string> = {};
-  for (const [i, part] of pattern.entries()) {
-    if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(segments[i]);
-    else if (part !== segments[i]) return undefined;
-  }
-  return params;
-}
-
-async function readJson(req: IncomingMessage): Promise<JsonBody | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text.trim()) return undefined;
-  try {
-    return JSON.parse(text) as JsonBody;
-  } catch {
-    throw new BodyParseError();
   }
 }

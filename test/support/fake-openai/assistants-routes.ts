@@ -1,5 +1,6 @@
-import { type Exchange, nowSeconds, pageOf, randomId, type Route } from './http';
-import { isActive, messageObject, type RunEngine, runObject } from './run-engine';
+import { type Exchange, modelNotFound, nowSeconds, pageOf, randomId, type Route } from './http';
+import { type RunEngine } from './run-engine';
+import { isActive, messageObject, runObject } from './run-objects';
 import { type FakeState } from './state';
 import type { FakeRun, FakeThread } from './types';
 
@@ -24,7 +25,8 @@ export function assistantRoutes(state: FakeState, engine: RunEngine): Route[] {
     { method: 'DELETE', pattern: '/v1/threads/:id', handle: thread(deleteThread) },
     { method: 'POST', pattern: '/v1/threads/:id/messages', handle: thread(addMessage) },
     { method: 'GET', pattern: '/v1/threads/:id/messages', handle: thread(listMessages) },
-    { method: 'POST', pattern: '/v1/threads/:id/runs', handle: thread((t, ex) => createRun(engine, t, ex)) },
+    { method: 'DELETE', pattern: '/v1/threads/:id/messages/:messageId', handle: thread(deleteMessage) },
+    { method: 'POST', pattern: '/v1/threads/:id/runs', handle: thread((t, ex) => createRun(state, engine, t, ex)) },
     { method: 'GET', pattern: '/v1/threads/:id/runs/:runId', handle: run((r, ex) => ex.json(200, runObject(r))) },
     { method: 'POST', pattern: '/v1/threads/:id/runs/:runId/cancel', handle: run((r, ex) => cancelRun(engine, r, ex)) },
   ];
@@ -68,11 +70,23 @@ function listMessages(thread: FakeThread, ex: Exchange): void {
   ex.json(200, { object: 'list', ...page, data: page.data.map((m) => messageObject(m, thread.id)) });
 }
 
-function createRun(engine: RunEngine, thread: FakeThread, ex: Exchange): void {
+/** The message text for a busy thread is a guess modelled on the one messages.create answers. */
+function deleteMessage(thread: FakeThread, ex: Exchange): void {
+  if (thread.activeRunId) {
+    return ex.error(400, `Can't delete messages in ${thread.id} while a run ${thread.activeRunId} is active.`);
+  }
+  const index = thread.messages.findIndex((m) => m.id === ex.params.messageId);
+  if (index < 0) return ex.error(404, `No message found with id '${ex.params.messageId}'.`);
+  thread.messages.splice(index, 1);
+  ex.json(200, { id: ex.params.messageId, object: 'thread.message.deleted', deleted: true });
+}
+
+function createRun(state: FakeState, engine: RunEngine, thread: FakeThread, ex: Exchange): void {
   if (thread.activeRunId) return ex.error(400, `Thread ${thread.id} already has an active run ${thread.activeRunId}.`);
   if (typeof ex.body.assistant_id !== 'string') {
     return ex.error(400, "Missing required parameter: 'assistant_id'.", 'invalid_request_error', 'assistant_id', 'missing_required_parameter');
   }
+  if (typeof ex.body.model === 'string' && !state.knowsModel(ex.body.model)) return ex.json(400, modelNotFound(ex.body.model));
   const created = engine.create(thread, ex.body);
   const plan = ex.fault?.kind === 'run-outcome' ? { outcome: ex.fault.status, lastErrorCode: ex.fault.lastErrorCode } : {};
   if (ex.body.stream === true) streamRun(engine, created, ex);

@@ -1,4 +1,7 @@
+import { type Exchange } from './http';
 import type { Fault } from './types';
+
+const DEFAULT_FAULT_BODY = { error: { message: 'fake failure', type: 'server_error', param: null, code: null } };
 
 const DEFAULT_ROUTES: Partial<Record<Fault['kind'], string>> = {
   'response-status': 'POST /v1/responses',
@@ -45,5 +48,27 @@ export class FaultQueue {
 
   clear(): void {
     this.entries = [];
+  }
+}
+
+/** Answers per the fault; true when the request should go on to its handler. */
+export async function applyFault(fault: Fault, ex: Exchange): Promise<boolean> {
+  switch (fault.kind) {
+    case 'status':
+      ex.json(fault.status, fault.body ?? DEFAULT_FAULT_BODY, fault.headers);
+      return false;
+    case 'malformed-json':
+      ex.malformedJson();
+      return false;
+    case 'hang':
+      return false;
+    case 'reset':
+      ex.destroy();
+      return false;
+    case 'delay':
+      return ex.sleep(fault.ms);
+    default:
+      ex.fault = fault;
+      return true;
   }
 }

@@ -19,6 +19,16 @@ export function openAiError(message: string, type: string, param: string | null 
   return { error: { message, type, param, code } };
 }
 
+/** Words stand in for tokens, so tests can work usage out from the texts. */
+export function wordCount(text: string): number {
+  return chunkWords(text).length;
+}
+
+/** As the Responses and Assistants APIs answer it (a 400, unlike Chat Completions' 404). */
+export function modelNotFound(model: string) {
+  return openAiError(`The requested model '${model}' does not exist.`, 'invalid_request_error', 'model', 'model_not_found');
+}
+
 /** Every timer the fake starts, so stop() can clear them all. */
 export class Timers {
   private readonly pending = new Map<NodeJS.Timeout, () => void>();

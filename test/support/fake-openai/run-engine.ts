@@ -1,4 +1,5 @@
-import { chunkWords, nowSeconds, randomId } from './http';
+import { chunkWords, nowSeconds, randomId, wordCount } from './http';
+import { messageObject, newRun, runObject, stepObject } from './run-objects';
 import { type FakeState } from './state';
 import type { FakeRun, FakeThread, FakeThreadMessage, JsonBody, RunOutcome, RunStatus } from './types';
 
@@ -10,50 +11,22 @@ export interface RunPlan {
   lastErrorCode?: string;
 }
 
-const ACTIVE: RunStatus[] = ['queued', 'in_progress', 'requires_action', 'cancelling'];
-
 const LAST_ERROR_MESSAGES: Record<string, string> = {
   server_error: 'Sorry, something went wrong.',
   rate_limit_exceeded: 'You exceeded your current quota, please check your plan and billing details.',
 };
 
-export function isActive(run: FakeRun): boolean {
-  return ACTIVE.includes(run.status);
-}
-
-export function runObject(run: FakeRun) {
-  const { cancelled: _internal, ...wire } = run;
-  return { ...wire };
-}
-
-export function messageObject(m: FakeThreadMessage, threadId: string, status = 'completed') {
-  return {
-    id: m.id,
-    object: 'thread.message',
-    created_at: m.created_at,
-    thread_id: threadId,
-    role: m.role,
-    content: m.text ? [{ type: 'text', text: { value: m.text, annotations: [] } }] : [],
-    assistant_id: m.assistant_id,
-    run_id: m.run_id,
-    attachments: [],
-    metadata: {},
-    status,
-    completed_at: status === 'completed' ? m.created_at : null,
-    incomplete_at: status === 'incomplete' ? nowSeconds() : null,
-    incomplete_details: status === 'incomplete' ? { reason: 'max_tokens' } : null,
-  };
-}
-
 /** Creates runs and moves them through their lifecycle with timers, telling stream listeners as it goes. */
 export class RunEngine {
   private readonly listeners = new Map<string, Set<RunListener>>();
   private readonly drivers = new Map<string, AbortController>();
+  /** The answer each run is writing, so a run cancelled halfway still reports what it wrote. */
+  private readonly drafts = new Map<string, FakeThreadMessage>();
 
   constructor(private readonly state: FakeState) {}
 
   create(thread: FakeThread, body: JsonBody): FakeRun {
-    const run = newRun(thread.id, body);
+    const run = newRun(thread.id, body, this.state.assistantDefaults);
     this.state.runs.set(run.id, run);
     thread.activeRunId = run.id;
     return run;
@@ -104,9 +77,11 @@ export class RunEngine {
     }
 
     const thread = this.state.threads.get(run.thread_id)!;
-    const answer = this.answerIn(thread);
-    const text = plan.outcome === 'incomplete' ? chunkWords(answer).slice(0, 2).join('') : answer;
-    const chunks = chunkWords(text);
+    // An answer longer than max_completion_tokens words stops there, as the real model stops at the limit.
+    const limit = plan.outcome === 'incomplete' ? 2 : (run.max_completion_tokens ?? Infinity);
+    const answerChunks = chunkWords(this.answerIn(thread));
+    const incomplete = plan.outcome === 'incomplete' || answerChunks.length > limit;
+    const chunks = answerChunks.slice(0, limit);
     const pause = duration / (chunks.length + 1);
     const message: FakeThreadMessage = {
       id: randomId('msg', 12),
@@ -116,6 +91,7 @@ export class RunEngine {
       run_id: run.id,
       assistant_id: run.assistant_id,
     };
+    this.drafts.set(run.id, message);
     const step = stepObject(run, message.id);
     this.emit(run, 'thread.run.step.created', step);
     this.emit(run, 'thread.message.created', messageObject(message, thread.id, 'in_progress'));
@@ -130,7 +106,7 @@ export class RunEngine {
       });
     }
     if (!(await sleep(pause))) return;
-    this.endWithMessage(run, thread, message, step, plan.outcome === 'incomplete');
+    this.endWithMessage(run, thread, message, step, incomplete);
   }
 
   private endWithMessage(
@@ -148,9 +124,6 @@ export class RunEngine {
     }
     const completedAt = nowSeconds();
     this.emit(run, 'thread.run.step.completed', { ...step, status: 'completed', completed_at: completedAt });
-    const completionTokens = chunkWords(message.text).length;
-    const promptTokens = thread.messages.reduce((sum, m) => sum + chunkWords(m.text).length, 0);
-    run.usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
     if (incomplete) run.incomplete_details = { reason: 'max_completion_tokens' };
     else run.completed_at = completedAt;
     this.endAs(run, incomplete ? 'incomplete' : 'completed');
@@ -182,14 +155,24 @@ export class RunEngine {
     }
   }
 
-  /** Moves the run to a terminal status, frees the thread and ends any stream. */
+  /** Moves the run to a terminal status with its usage, frees the thread and ends any stream. */
   private endAs(run: FakeRun, status: RunStatus): void {
     if (status === 'cancelled') run.cancelled_at = nowSeconds();
     const thread = this.state.threads.get(run.thread_id);
+    this.setUsage(run, thread);
     if (thread?.activeRunId === run.id) thread.activeRunId = undefined;
     this.setStatus(run, status);
     this.emit(run, 'done', '[DONE]');
     this.listeners.delete(run.id);
+  }
+
+  /** The prompt is the thread as the run found it: nothing can join or leave it while the run is active. */
+  private setUsage(run: FakeRun, thread: FakeThread | undefined): void {
+    const input = (thread?.messages ?? []).filter((m) => m.run_id !== run.id).reduce((sum, m) => sum + wordCount(m.text), 0);
+    const output = wordCount(this.drafts.get(run.id)?.text ?? '');
+    this.drafts.delete(run.id);
+    run.usage = { prompt_tokens: input, completion_tokens: output, total_tokens: input + output };
+    this.state.reportedUsage.push({ kind: 'run', id: run.id, conversationOrThreadId: run.thread_id, input, output, total: input + output });
   }
 
   private setStatus(run: FakeRun, status: RunStatus): void {
@@ -205,59 +188,4 @@ export class RunEngine {
   private emit(run: FakeRun, event: string, data: unknown): void {
     for (const listener of [...(this.listeners.get(run.id) ?? [])]) listener(event, data);
   }
-}
-
-function newRun(threadId: string, body: JsonBody): FakeRun {
-  const createdAt = nowSeconds();
-  return {
-    id: randomId('run', 12),
-    object: 'thread.run',
-    created_at: createdAt,
-    thread_id: threadId,
-    assistant_id: body.assistant_id,
-    status: 'queued',
-    required_action: null,
-    last_error: null,
-    expires_at: createdAt + 600,
-    started_at: null,
-    cancelled_at: null,
-    failed_at: null,
-    completed_at: null,
-    incomplete_details: null,
-    model: body.model ?? 'gpt-4o',
-    instructions: [body.instructions, body.additional_instructions].filter(Boolean).join('\n'),
-    tools: [],
-    metadata: body.metadata ?? {},
-    usage: null,
-    temperature: body.temperature ?? 1,
-    top_p: body.top_p ?? 1,
-    max_prompt_tokens: null,
-    max_completion_tokens: null,
-    truncation_strategy: { type: 'auto', last_messages: null },
-    response_format: 'auto',
-    tool_choice: 'auto',
-    parallel_tool_calls: true,
-    cancelled: false,
-  };
-}
-
-function stepObject(run: FakeRun, messageId: string) {
-  return {
-    id: randomId('step', 12),
-    object: 'thread.run.step',
-    created_at: nowSeconds(),
-    run_id: run.id,
-    assistant_id: run.assistant_id,
-    thread_id: run.thread_id,
-    type: 'message_creation',
-    status: 'in_progress',
-    cancelled_at: null,
-    completed_at: null as number | null,
-    expired_at: null,
-    failed_at: null,
-    last_error: null,
-    metadata: {},
-    step_details: { type: 'message_creation', message_creation: { message_id: messageId } },
-    usage: null,
-  };
 }

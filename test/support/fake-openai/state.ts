@@ -1,5 +1,5 @@
 import { Timers } from './http';
-import type { FakeConversation, FakeRun, FakeThread } from './types';
+import type { AbortedStreamJoins, AssistantDefaults, FakeConversation, FakeRun, FakeThread, ReportedUsage } from './types';
 
 /** Everything the routes share; the server class exposes parts of it as its public API. */
 export class FakeState {
@@ -11,13 +11,22 @@ export class FakeState {
   runDurationMs = 0;
   streamDeltaDelayMs = 0;
   stopping = false;
+  abortedStreamJoins: AbortedStreamJoins = 'nothing';
+  /** undefined: every model exists. */
+  knownModels: Set<string> | undefined = undefined;
+  assistantDefaults: AssistantDefaults = { model: 'gpt-4o', temperature: 1 };
   readonly firstDeltaSentAt: number[] = [];
+  readonly reportedUsage: ReportedUsage[] = [];
 
   private readonly inFlight = new Map<string, number>();
   private maxInFlight = 0;
 
   answerFor(input: string, turn: number): string {
     return `Echo ${turn}: ${input}`;
+  }
+
+  knowsModel(model: string): boolean {
+    return this.knownModels?.has(model) ?? true;
   }
 
   /** Marks one /v1/responses request on the conversation as in flight; returns how many were already. */
@@ -56,5 +65,6 @@ export class FakeState {
     this.inFlight.clear();
     this.maxInFlight = 0;
     this.firstDeltaSentAt.length = 0;
+    this.reportedUsage.length = 0;
   }
 }

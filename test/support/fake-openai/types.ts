@@ -22,12 +22,43 @@ export interface ChatText {
   created_at: number;
 }
 
+/** A message item of a conversation; a partial answer left by an aborted stream is 'incomplete'. */
+export interface ConversationItem extends ChatText {
+  status: 'completed' | 'incomplete';
+}
+
 export interface FakeConversation {
   id: string;
   created_at: number;
   metadata: Record<string, string>;
-  items: ChatText[];
+  items: ConversationItem[];
   deleted?: boolean;
+}
+
+/**
+ * What a streamed response that would have completed leaves in its conversation when its
+ * connection ends early (client abort or stream-break fault). The real API does not say, so
+ * tests choose: 'nothing', the user 'input', or the input plus the output item as far as it
+ * was streamed ('input-and-partial-output', status incomplete).
+ */
+export type AbortedStreamJoins = 'nothing' | 'input' | 'input-and-partial-output';
+
+/** Token usage as the fake put it on the wire: words stand in for tokens. */
+export interface ReportedUsage {
+  kind: 'response' | 'run';
+  /** resp_... or run_... */
+  id: string;
+  /** The response's conversation (null without one) or the run's thread. */
+  conversationOrThreadId: string | null;
+  input: number;
+  output: number;
+  total: number;
+}
+
+/** What a run uses when runs.create does not override it, standing in for the assistant's settings. */
+export interface AssistantDefaults {
+  model: string;
+  temperature: number;
 }
 
 export interface FakeThreadMessage extends ChatText {
