@@ -6,9 +6,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { StartupError } from './common/errors/startup.error';
 import { installGracefulShutdown } from './common/graceful-shutdown';
 import { appConfig } from './config/app.config';
-import { ConfigValidationError } from './config/config-validation.error';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
@@ -28,8 +28,8 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  // Configuration problems name variables and rules only, never values.
-  const message = error instanceof ConfigValidationError ? error.message : `Start-up failed: ${describe(error)}`;
+  // Problems the operator can fix are one line (or a list) naming variables and paths, never values.
+  const message = error instanceof StartupError ? error.message : `Start-up failed: ${describe(error)}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -42,7 +42,7 @@ export async function measureLogGrowth(sizes: number[], appends: number, concurr
       const times: number[] = [];
       for (let i = 0; i < appends; i++) {
         const started = performance.now();
-        await store.append(`user-${i % 7}`, { user: 'a new question', bot: 'a new answer', timestamp: Date.now() / 1000 });
+        await store.append({ namespace: '', userId: `user-${i % 7}` }, { user: 'a new question', bot: 'a new answer', timestamp: Date.now() / 1000 });
         times.push(performance.now() - started);
       }
       const { statSync } = await import('node:fs');
@@ -57,7 +57,7 @@ export async function measureLogGrowth(sizes: number[], appends: number, concurr
     const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrentAppends }, (_, i) =>
-        store.append(`user-${i % 500}`, { user: `q${i}`, bot: `a${i}`, timestamp: Date.now() / 1000 }),
+        store.append({ namespace: '', userId: `user-${i % 500}` }, { user: `q${i}`, bot: `a${i}`, timestamp: Date.now() / 1000 }),
       ),
     );
     const seconds = (performance.now() - started) / 1000;

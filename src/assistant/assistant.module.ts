@@ -8,21 +8,14 @@ import { createOpenAiClient } from './adapters/openai-client.factory';
 import { ResponsesAssistantAdapter } from './adapters/responses-assistant.adapter';
 import { AssistantService } from './assistant.port';
 
-export function createAssistant(
-  config: ConfigType<typeof openAiConfig>,
-  logging: ConfigType<typeof loggingConfig>,
-): AssistantService {
+export function createAssistant(config: ConfigType<typeof openAiConfig>, logging: ConfigType<typeof loggingConfig>): AssistantService {
   switch (config.mode) {
     case 'local':
       return new LocalAssistantAdapter();
     case 'responses':
-      return new ResponsesAssistantAdapter(
-        createOpenAiClient(config.connection, logging.level),
-        config.responses,
-        config.connection,
-      );
+      return new ResponsesAssistantAdapter(createOpenAiClient(config.connection, logging.level), config.responses);
     case 'assistants':
-      return new AssistantsApiAdapter(createOpenAiClient(config.connection, logging.level), config.assistantId, config.connection);
+      return new AssistantsApiAdapter(createOpenAiClient(config.connection, logging.level), config.assistantId);
     default: {
       const unknown: never = config;
       throw new Error(`Unknown assistant mode ${JSON.stringify(unknown)}`);
@@ -31,13 +24,7 @@ export function createAssistant(
 }
 
 @Module({
-  providers: [
-    {
-      provide: AssistantService,
-      inject: [openAiConfig.KEY, loggingConfig.KEY],
-      useFactory: createAssistant,
-    },
-  ],
+  providers: [{ provide: AssistantService, inject: [openAiConfig.KEY, loggingConfig.KEY], useFactory: createAssistant }],
   exports: [AssistantService],
 })
 export class AssistantModule {}

@@ -4,17 +4,20 @@ import { ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { AssistantErrorCode, isAssistantError } from '../assistant/errors/assistant.error';
+import { OPEN_NAMESPACE, type UserKey } from '../auth/user-key';
 import { abortOnDisconnect } from '../common/client-disconnect';
-import { toErrorResponse } from '../common/error-response';
-import { sendError } from '../common/http-error.filter';
+import { logFailure, sendError } from '../common/http-error.filter';
+import { renderError } from '../common/errors/error-renderer';
 import { requestIdOf } from '../common/request-context';
-import { ConversationLogService } from '../conversation-log/conversation-log.service';
 import { ChatApiDocs } from './chat.api-docs';
 import { type ChatReply, ChatService } from './chat.service';
 import { ChatRequestDto } from './dto/chat-request.dto';
 import type { ChatResponseDto } from './dto/chat-response.dto';
+import { decodeCursor, encodeCursor } from './dto/history-cursor';
+import { DEFAULT_HISTORY_LIMIT, HistoryQueryDto } from './dto/history-query.dto';
 import type { HistoryResponseDto } from './dto/history-response.dto';
 import { UserIdQueryDto } from './dto/user-id-query.dto';
+import { MessageLengthPipe } from './message-length.pipe';
 import { SseWriter } from './sse-writer';
 
 @ApiTags('chat')
@@ -23,63 +26,73 @@ import { SseWriter } from './sse-writer';
 export class ChatController {
   private readonly logger = new Logger(ChatController.name);
 
-  constructor(
-    private readonly chat: ChatService,
-    private readonly log: ConversationLogService,
-  ) {}
+  constructor(private readonly chat: ChatService) {}
 
   @Post()
   @HttpCode(HttpStatus.OK)
   @ChatApiDocs.chat()
-  async send(@Body() body: ChatRequestDto, @Res({ passthrough: true }) res: Response): Promise<ChatResponseDto> {
-    const reply = await this.chat.chat(userIdOf(body), body.message, abortOnDisconnect(res));
+  async send(@Body(MessageLengthPipe) body: ChatRequestDto, @Res({ passthrough: true }) res: Response): Promise<ChatResponseDto> {
+    const reply = await this.chat.chat({ user: userOf(body.user_id), message: body.message, signal: abortOnDisconnect(res) });
     return toResponse(reply);
   }
 
   @Post('stream')
   @ChatApiDocs.stream()
-  async stream(@Body() body: ChatRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async stream(@Body(MessageLengthPipe) body: ChatRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     const sse = new SseWriter(res);
     try {
-      const reply = await this.chat.streamChat(
-        userIdOf(body),
-        body.message,
-        (text) => sse.send('delta', { text }),
-        abortOnDisconnect(res),
-      );
+      const reply = await this.chat.chat({
+        user: userOf(body.user_id),
+        message: body.message,
+        signal: abortOnDisconnect(res),
+        onDelta: (text) => sse.send('delta', { text }),
+      });
       sse.send('done', toResponse(reply));
       sse.end();
     } catch (error) {
-      if (!sse.started) {
-        sendError(error, req, res, this.logger);
-        return;
-      }
-      const { body: errorBody } = toErrorResponse(error);
+      if (!sse.started) return sendError(error, req, res, this.logger);
+      const requestId = requestIdOf(req, res);
       if (isAssistantError(error, AssistantErrorCode.ABORTED)) this.logger.log(`stream of ${req.path} cancelled: the client went away`);
-      else this.logger.warn(`stream of ${req.path} failed after it began: ${errorBody.code}`);
-      sse.send('error', { ...errorBody, requestId: requestIdOf(req, res) });
-      sse.end();
+      else {
+        const { status, body: errorBody, unexpected } = renderError(error, requestId);
+        logFailure(this.logger, error, req, status, errorBody.code, unexpected);
+      }
+      sse.fail(error, requestId);
     }
   }
 
   @Get('history')
   @ChatApiDocs.history()
-  async history(@Query() query: UserIdQueryDto): Promise<HistoryResponseDto> {
-    const messages = await this.log.history(query.user_id);
-    return { user_id: query.user_id, messages: messages.map(({ user, bot, timestamp }) => ({ user, bot, timestamp })) };
+  async history(@Query() query: HistoryQueryDto): Promise<HistoryResponseDto> {
+    const page = await this.chat.history(userOf(query.user_id), {
+      limit: query.limit ?? DEFAULT_HISTORY_LIMIT,
+      before: decodeCursor(query.before),
+    });
+    return {
+      user_id: query.user_id,
+      messages: page.exchanges.map(({ user, bot, timestamp }) => ({ user, bot, timestamp })),
+      next_before: encodeCursor(page.nextBefore),
+    };
+  }
+
+  @Delete('history')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ChatApiDocs.erase()
+  async erase(@Query() query: UserIdQueryDto): Promise<void> {
+    await this.chat.erase(userOf(query.user_id));
   }
 
   @Delete('thread')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ChatApiDocs.resetThread()
   async resetThread(@Query() query: UserIdQueryDto): Promise<void> {
-    await this.chat.resetThread(query.user_id);
+    await this.chat.resetThread(userOf(query.user_id));
   }
 }
 
 /** A request without a user id gets a fresh one, so two anonymous clients never share a conversation. */
-function userIdOf(body: ChatRequestDto): string {
-  return body.user_id ?? `anon-${randomUUID()}`;
+function userOf(userId: string | undefined): UserKey {
+  return { namespace: OPEN_NAMESPACE, userId: userId ?? `anon-${randomUUID()}` };
 }
 
 function toResponse(reply: ChatReply): ChatResponseDto {

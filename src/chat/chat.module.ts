@@ -2,14 +2,14 @@ import { Module } from '@nestjs/common';
 import { AssistantModule } from '../assistant/assistant.module';
 import { ConversationLogModule } from '../conversation-log/conversation-log.module';
 import { ThreadsModule } from '../threads/threads.module';
+import { TurnsModule } from '../turns/turns.module';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
-import { MessageLengthConstraint } from './dto/message-length.constraint';
-import { TurnQueue } from './turn-queue';
+import { MessageLengthPipe } from './message-length.pipe';
 
 @Module({
-  imports: [AssistantModule, ThreadsModule, ConversationLogModule],
+  imports: [AssistantModule, ThreadsModule, ConversationLogModule, TurnsModule],
   controllers: [ChatController],
-  providers: [ChatService, TurnQueue, MessageLengthConstraint],
+  providers: [ChatService, MessageLengthPipe],
 })
 export class ChatModule {}

@@ -1,23 +1,38 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { AssistantService, type ModelSettings, type TokenUsage, type TurnReceipt } from '../assistant/assistant.port';
+import { abortedError, AssistantError } from '../assistant/errors/assistant.error';
+import type { UserKey } from '../auth/user-key';
 import { loggingConfig } from '../config/logging.config';
-import { AssistantService } from '../assistant/assistant.port';
-import { AssistantError, AssistantErrorCode, isAssistantError } from '../assistant/errors/assistant.error';
+import type { HistoryPage, HistoryQuery } from '../conversation-log/conversation-log.port';
 import { ConversationLogService } from '../conversation-log/conversation-log.service';
-import { ThreadRegistry, type UserThread } from '../threads/thread-registry';
-import { TurnQueue } from './turn-queue';
+import { ThreadRegistry } from '../threads/thread-registry';
+import { TurnLock } from '../turns/turn-lock.port';
+
+export interface ChatTurn {
+  user: UserKey;
+  message: string;
+  settings?: ModelSettings;
+  /** Fires when the client goes away. */
+  signal?: AbortSignal;
+  /** When given, the answer is streamed through it. */
+  onDelta?: (text: string) => void;
+}
 
 export interface ChatReply {
   answer: string;
   userId: string;
   threadId: string;
+  model: string | undefined;
+  usage: TokenUsage | undefined;
 }
 
-type Ask = (threadId: string) => Promise<string>;
-
 /**
- * One chat turn: find or start the user's conversation, get the answer, log the
- * exchange, all while holding the user's place in the TurnQueue.
+ * One chat turn, holding the user's turn lease: find or start the user's
+ * conversation, get the answer, log the exchange. A turn is acknowledged only
+ * once it is logged; one that is not (the log failed, the client left, the
+ * upstream failed half-way) is taken back out of the conversation before the
+ * user's next turn may start, so the log and the model's memory never disagree.
  */
 @Injectable()
 export class ChatService {
@@ -29,65 +44,67 @@ export class ChatService {
     private readonly assistant: AssistantService,
     private readonly threads: ThreadRegistry,
     private readonly log: ConversationLogService,
-    private readonly queue: TurnQueue,
+    private readonly turns: TurnLock,
     @Inject(loggingConfig.KEY) logging: ConfigType<typeof loggingConfig>,
   ) {
     this.debug = logging.level === 'debug';
   }
 
-  chat(userId: string, message: string, signal?: AbortSignal): Promise<ChatReply> {
-    return this.turn(userId, message, signal, (threadId) => this.assistant.answer(threadId, message, { signal }));
-  }
-
-  streamChat(userId: string, message: string, onDelta: (text: string) => void, signal?: AbortSignal): Promise<ChatReply> {
-    return this.turn(userId, message, signal, (threadId) =>
-      this.assistant.streamAnswer(threadId, message, { signal, onDelta }),
-    );
-  }
-
-  /** Ends the user's conversation; the next message starts a new one. The log is kept. */
-  async resetThread(userId: string): Promise<void> {
-    const record = await this.queue.run(userId, undefined, () => this.threads.forget(userId));
-    if (record === undefined || record.mode !== this.assistant.mode) return;
-    // Best effort: the mapping is gone either way, so a leftover upstream conversation is only clutter.
-    await this.assistant.deleteThread(record.threadId).catch((error: unknown) => {
-      this.logger.warn(`could not delete conversation ${record.threadId} upstream: ${describe(error)}`);
-    });
-  }
-
-  private turn(userId: string, message: string, signal: AbortSignal | undefined, ask: Ask): Promise<ChatReply> {
-    return this.queue.run(userId, signal, async () => {
-      if (this.debug) this.logger.debug(`message from ${userId}: ${JSON.stringify(message)}`);
-      const { threadId, answer } = await this.askOnThread(userId, signal, ask);
-      if (this.debug) this.logger.debug(`answer to ${userId}: ${JSON.stringify(answer)}`);
-      if (signal?.aborted) throw new AssistantError(AssistantErrorCode.ABORTED, 'The request was cancelled');
-      await this.log.record(userId, message, answer);
-      return { answer, userId, threadId };
-    });
-  }
-
-  /**
-   * Asks on the user's conversation; one the upstream no longer knows is replaced
-   * once, transparently. Resolves only once the user's mapping is on disk.
-   */
-  private async askOnThread(userId: string, signal: AbortSignal | undefined, ask: Ask) {
-    const thread = await this.threads.threadFor(userId, { signal });
+  async chat({ user, message, settings, signal, onDelta }: ChatTurn): Promise<ChatReply> {
+    const lease = await this.turns.acquire(user, signal);
+    let undoing: Promise<void> | undefined;
     try {
-      return await this.askAndSave(thread, ask);
+      if (this.debug) this.logger.debug(`message from ${user.userId}: ${JSON.stringify(message)}`);
+      const { threadId, result: answer } = await this.threads.withThread(user, signal, (id) =>
+        this.assistant.answer({ threadId: id, message, settings, signal, onDelta }),
+      );
+      if (this.debug) this.logger.debug(`answer to ${user.userId}: ${JSON.stringify(answer.text)}`);
+      try {
+        if (signal?.aborted) throw abortedError();
+        await this.log.record(user, { user: message, bot: answer.text, model: answer.model, usage: answer.usage });
+      } catch (error) {
+        undoing = this.takeBack(answer.receipt);
+        throw error;
+      }
+      return { answer: answer.text, userId: user.userId, threadId, model: answer.model, usage: answer.usage };
     } catch (error) {
-      if (!isAssistantError(error, AssistantErrorCode.THREAD_NOT_FOUND)) throw error;
-      this.logger.warn(`conversation ${thread.threadId} of ${userId} is gone upstream; starting a new one`);
-      return this.askAndSave(await this.threads.startThread(userId, { signal }), ask);
+      if (undoing === undefined && error instanceof AssistantError && error.receipt !== undefined) undoing = this.takeBack(error.receipt);
+      throw error;
+    } finally {
+      // The client's error need not wait for the clean-up; the user's next turn must.
+      if (undoing === undefined) lease.release();
+      else void undoing.finally(() => lease.release());
     }
   }
 
-  private async askAndSave({ threadId, saved }: UserThread, ask: Ask) {
-    const answer = await ask(threadId);
-    await saved;
-    return { threadId, answer };
+  history(user: UserKey, query: HistoryQuery): Promise<HistoryPage> {
+    return this.log.page(user, query);
   }
-}
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  /** Ends the user's conversation; the next message starts a new one. The log is kept. */
+  async resetThread(user: UserKey): Promise<void> {
+    const lease = await this.turns.acquire(user);
+    try {
+      await this.threads.reset(user);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Erases the user: the logged exchanges, the mapping, and the upstream conversation (best effort). */
+  async erase(user: UserKey): Promise<void> {
+    const lease = await this.turns.acquire(user);
+    try {
+      await this.log.erase(user);
+      await this.threads.reset(user);
+    } finally {
+      lease.release();
+    }
+  }
+
+  private takeBack(receipt: TurnReceipt): Promise<void> {
+    return this.assistant.discardTurn(receipt).catch((error: unknown) => {
+      this.logger.warn(`could not take an unacknowledged turn out of conversation ${receipt.threadId}: ${(error as Error)?.message ?? 'error'}`);
+    });
+  }
 }

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { renderError } from '../common/errors/error-renderer';
 
 /**
  * Server-Sent Events on an Express response. Headers go out with the first
@@ -17,6 +18,12 @@ export class SseWriter {
     this.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** Ends a stream that has begun with an `error` event: the error body of a JSON response, as its data. */
+  fail(error: unknown, requestId: string): void {
+    this.send('error', renderError(error, requestId).body);
+    this.end();
+  }
+
   end(): void {
     if (!this.res.writableEnded) this.res.end();
   }
@@ -27,7 +34,7 @@ export class SseWriter {
     // Proxies must pass each event on as it comes instead of buffering the answer.
     this.res.setHeader('Cache-Control', 'no-cache, no-transform');
     this.res.setHeader('X-Accel-Buffering', 'no');
-    this.res.setHeader('Connection', 'keep-alive');
+    // No Connection header: Node keeps the connection alive, or closes it after the stream when the client sent `Connection: close`.
     this.res.flushHeaders();
   }
 }

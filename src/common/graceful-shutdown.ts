@@ -29,10 +29,13 @@ export function installGracefulShutdown(app: INestApplication, inFlight: InFligh
 async function shutDown(app: INestApplication, inFlight: InFlightRequests, signal: string, options: ShutdownOptions): Promise<void> {
   const { graceMs, logger, exit } = options;
   const server = app.getHttpServer() as Server;
-  logger.log(`${signal}: no new connections; waiting for ${inFlight.size} request(s) in flight (up to ${graceMs} ms)`);
   server.close();
   // Keep-alive connections that sit idle would hold close() open; busy ones are closed after their response.
   server.closeIdleConnections();
+  const dropped = inFlight.dropIncompleteBodies();
+  logger.log(
+    `${signal}: no new connections; closed ${dropped} request(s) still sending their body; waiting for ${inFlight.size} request(s) in flight (up to ${graceMs} ms)`,
+  );
   const drained = await Promise.race([inFlight.idle().then(() => true), delay(graceMs).then(() => false)]);
   if (!drained) logger.warn(`grace period over with ${inFlight.size} request(s) unfinished; closing them`);
   server.closeAllConnections();

@@ -1,9 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { toErrorResponse } from './error-response';
+import { renderError } from './errors/error-renderer';
 import { requestIdOf } from './request-context';
 
-/** The one place where failures become HTTP responses. */
+/** Nest's exception filter: every failure inside a route reaches the one renderer through here. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
@@ -14,17 +14,23 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 }
 
-/** Also used for errors raised outside Nest's routing (the body parser) and inside streams. */
+/** Also used for errors raised outside Nest's routing (the body parser, authentication). */
 export function sendError(error: unknown, req: Request, res: Response, logger: Logger): void {
-  const { status, body, headers, unexpected } = toErrorResponse(error);
   const requestId = requestIdOf(req, res);
-  if (unexpected) logger.error(`${req.method} ${req.originalUrl} failed [${requestId}]`, (error as Error)?.stack ?? String(error));
-  else if (status >= 500) logger.warn(`${req.method} ${req.originalUrl} -> ${status} ${body.code} [${requestId}]${causeOf(error)}`);
+  const { status, body, headers, unexpected } = renderError(error, requestId);
+  logFailure(logger, error, req, status, body.code, unexpected);
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.status(status).set(headers).json({ ...body, requestId });
+  res.status(status).set(headers).json(body);
+}
+
+/** Logs a failure that is ours or upstream's; a client's own mistakes (4xx) are in the access line already. */
+export function logFailure(logger: Logger, error: unknown, req: Request, status: number, code: string, unexpected: boolean): void {
+  const requestId = requestIdOf(req, req.res as Response);
+  if (unexpected) logger.error(`${req.method} ${req.originalUrl} failed [${requestId}]`, (error as Error)?.stack ?? String(error));
+  else if (status >= 500) logger.warn(`${req.method} ${req.originalUrl} -> ${status} ${code} [${requestId}]${causeOf(error)}`);
 }
 
 /** Upstream causes by status and code only: their messages can quote credentials. */

@@ -1,57 +1,56 @@
-import { HttpStatus, Logger } from '@nestjs/common';
 import { isUtf8 } from 'node:buffer';
+import { Logger } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { ErrorCode } from './errors/error-code';
+import { ServiceError } from './errors/service.error';
 import { sendError } from './http-error.filter';
 import { jsonShapeProblem } from './json-shape';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
+
+type Middleware = (req: Request, res: Response, next: NextFunction) => void;
+type ErrorMiddleware = (error: unknown, req: Request, res: Response, next: NextFunction) => void;
 
 /**
- * JSON bodies only, up to 64 KiB. A body of another type is a 400 rather than
- * being silently ignored; parser failures get the API's error shape instead of
- * Express's HTML page.
+ * JSON bodies only, in UTF-8, up to 64 KiB. Any other content type, or another
+ * charset, is a 415 rather than being silently ignored or decoded. Every failure
+ * here goes through the one error renderer.
  */
-export function jsonBody(): Array<
-  ((req: Request, res: Response, next: NextFunction) => void) | ((error: unknown, req: Request, res: Response, next: NextFunction) => void)
-> {
+export function jsonBody(): Array<Middleware | ErrorMiddleware> {
   const logger = new Logger('HttpError');
-  const requireJson = (req: Request, res: Response, next: NextFunction): void => {
-    if (BODY_METHODS.has(req.method) && hasBody(req) && !req.is(['application/json', 'application/*+json'])) {
-      sendError(new BadBody('content-type.unsupported', 'The request body must be JSON (Content-Type: application/json)'), req, res, logger);
-      return;
-    }
-    next();
+  const requireJson: Middleware = (req, _res, next) => {
+    if (!BODY_METHODS.has(req.method) || !hasBody(req)) return next();
+    next(contentTypeProblem(req.headers['content-type']));
   };
-  const checkShape = (req: Request, res: Response, next: NextFunction): void => {
+  const checkShape: Middleware = (req, _res, next) => {
     const problem = jsonShapeProblem(req.body);
-    if (problem === undefined) return next();
-    sendError(new BadBody('body.shape.invalid', problem), req, res, logger);
+    next(problem === undefined ? undefined : new ServiceError(ErrorCode.VALIDATION_FAILED, [problem]));
   };
-  const renderParserError = (error: unknown, req: Request, res: Response, _next: NextFunction): void =>
-    sendError(error, req, res, logger);
-  return [requireJson, express.json({ limit: BODY_LIMIT_BYTES, verify: requireUtf8 }), checkShape, renderParserError];
+  const renderError: ErrorMiddleware = (error, req, res, _next) => sendError(error, req, res, logger);
+  return [requireJson, express.json({ limit: BODY_LIMIT_BYTES, type: 'application/json', verify: requireUtf8 }), checkShape, renderError];
+}
+
+/** Why a body with this Content-Type is refused, or undefined when it is JSON in UTF-8. */
+function contentTypeProblem(contentType: string | undefined): ServiceError | undefined {
+  const [type = '', ...parameters] = (contentType ?? '').split(';');
+  if (type.trim().toLowerCase() !== 'application/json') {
+    return new ServiceError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'The request body must be JSON (Content-Type: application/json)');
+  }
+  const charset = CHARSET.exec(`;${parameters.join(';')}`)?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return new ServiceError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'The request body must be JSON in UTF-8 (charset=utf-8, or no charset)');
+  }
+  return undefined;
 }
 
 /** JSON is UTF-8 (RFC 8259): invalid bytes are refused, not silently replaced with U+FFFD. */
-function requireUtf8(_req: Request, _res: Response, body: Buffer, encoding: string): void {
-  if (encoding.toLowerCase().replace('-', '') === 'utf8' && !isUtf8(body)) {
-    throw new BadBody('encoding.invalid', 'The request body is not valid UTF-8');
-  }
+function requireUtf8(_req: Request, _res: Response, body: Buffer): void {
+  if (!isUtf8(body)) throw new ServiceError(ErrorCode.INVALID_UTF8, 'The request body is not valid UTF-8');
 }
 
 function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-}
-
-/** Shaped like a body-parser error (a status and a type) so that the one renderer handles it. */
-class BadBody extends Error {
-  readonly status = HttpStatus.BAD_REQUEST;
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }

@@ -15,6 +15,8 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   messageMaxChars: number;
   shutdownGraceMs: number;
+  /** Headers and body of a request must be in by then, else 408. */
+  httpRequestTimeoutMs: number;
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -28,6 +30,7 @@ export function parseAppConfig(env: EnvReader): AppConfig {
     // The 64 KiB body limit caps what a message can be anyway.
     messageMaxChars: env.integer('MESSAGE_MAX_CHARS', 8000, { min: 1, max: 65536 }),
     shutdownGraceMs: env.integer('SHUTDOWN_GRACE_MS', 10000, { min: 0, max: 3_600_000 }),
+    httpRequestTimeoutMs: env.integer('HTTP_REQUEST_TIMEOUT_MS', 30000, { min: 100, max: 3_600_000 }),
   };
 }
 

@@ -34,6 +34,7 @@ describe('configuration', () => {
       trustProxy: false,
       messageMaxChars: 8000,
       shutdownGraceMs: 10000,
+      httpRequestTimeoutMs: 30000,
     });
     expect(parseNamespace({}, parseThrottleConfig)).toEqual({ limit: 5, ttlMs: 60000 });
     expect(parseNamespace({}, parseLoggingConfig)).toEqual({ level: 'info' });

@@ -1,17 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { ConversationLogStore, type Exchange } from './conversation-log.port';
+import type { UserKey } from '../auth/user-key';
+import { ConversationLogStore, type Exchange, type HistoryPage, type HistoryQuery } from './conversation-log.port';
 
-/** Records every answered exchange, before the answer is sent, and reads a user's history. */
+/** Records every answered exchange, before the answer is sent, and reads a user's history page by page. */
 @Injectable()
 export class ConversationLogService {
   constructor(private readonly store: ConversationLogStore) {}
 
   /** Resolves once the exchange is durable. */
-  record(userId: string, message: string, answer: string): Promise<void> {
-    return this.store.append(userId, { user: message, bot: answer, timestamp: Date.now() / 1000 });
+  record(user: UserKey, exchange: Omit<Exchange, 'timestamp'>): Promise<void> {
+    return this.store.append(user, { ...exchange, timestamp: Date.now() / 1000 });
   }
 
-  history(userId: string): Promise<readonly Exchange[]> {
-    return this.store.history(userId);
+  page(user: UserKey, query: HistoryQuery): Promise<HistoryPage> {
+    return this.store.page(user, query);
+  }
+
+  erase(user: UserKey): Promise<void> {
+    return this.store.erase(user);
   }
 }

@@ -1,40 +1,37 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { Response } from 'express';
-import { StoresHealth } from './stores.health';
-
-const example = {
-  status: 'ok',
-  info: { assistant: { status: 'up', mode: 'local' }, threadStore: { status: 'up' }, conversationLog: { status: 'up' } },
-  error: {},
-  details: { assistant: { status: 'up', mode: 'local' }, threadStore: { status: 'up' }, conversationLog: { status: 'up' } },
-};
+import { REQUEST_ID_HEADER } from '../common/api-docs';
+import { HealthReportDto, LivenessDto } from './dto/health-report.dto';
+import { HealthService } from './health.service';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly stores: StoresHealth,
-  ) {}
+  constructor(private readonly health: HealthService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Whether the service can serve: assistant mode and writable stores. Never rate limited.' })
-  @ApiResponse({ status: 200, description: 'Ready', schema: { example } })
-  @ApiResponse({ status: 503, description: 'A store cannot be written', schema: { example: { ...example, status: 'error' } } })
-  async check(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
-    try {
-      return await this.health.check([
-        () => this.stores.assistantMode(),
-        () => this.stores.threadStore(),
-        () => this.stores.conversationLog(),
-      ]);
-    } catch (error) {
-      // Terminus reports "down" as an exception; its body is the report, so send it as it is.
-      if (!(error instanceof ServiceUnavailableException)) throw error;
-      res.status(503);
-      return error.getResponse() as HealthCheckResult;
-    }
+  @ApiOperation({
+    summary: 'Readiness: whether the service can serve',
+    description: 'Checks each dependency locally and cheaply (never a call to the model). Never rate limited.',
+  })
+  @ApiResponse({ status: HttpStatus.OK, description: 'Every dependency is ready', type: HealthReportDto, headers: REQUEST_ID_HEADER })
+  @ApiResponse({
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    description: 'A dependency is not ready; the report says which (this body, not the error shape)',
+    type: HealthReportDto,
+    headers: REQUEST_ID_HEADER,
+  })
+  async readiness(@Res({ passthrough: true }) res: Response): Promise<HealthReportDto> {
+    const report = await this.health.report();
+    if (report.status !== 'ok') res.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return report;
+  }
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: 200 while the process serves', description: 'Checks nothing else; for liveness probes and load balancers.' })
+  @ApiResponse({ status: HttpStatus.OK, description: 'Alive', type: LivenessDto, headers: REQUEST_ID_HEADER })
+  live(): LivenessDto {
+    return { status: 'ok' };
   }
 }

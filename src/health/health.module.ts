@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { AssistantModule } from '../assistant/assistant.module';
 import { ConversationLogModule } from '../conversation-log/conversation-log.module';
 import { ThreadsModule } from '../threads/threads.module';
 import { HealthController } from './health.controller';
-import { StoresHealth } from './stores.health';
+import { HealthService } from './health.service';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), AssistantModule, ThreadsModule, ConversationLogModule],
+  imports: [AssistantModule, ThreadsModule, ConversationLogModule],
   controllers: [HealthController],
-  providers: [StoresHealth],
+  providers: [HealthService],
 })
 export class HealthModule {}

@@ -1,3 +1,4 @@
+import type { UserKey } from '../auth/user-key';
 import type { AssistantMode } from '../config/openai.config';
 
 /** A user's upstream conversation (or thread), with the assistant mode it belongs to. */
@@ -8,13 +9,19 @@ export interface ThreadRecord {
   createdAt: number;
 }
 
-/** Persists user -> thread. An adapter resolves `set` and `delete` only once the change is durable. */
+/** Persists user -> thread. An adapter resolves a change only once it is durable. */
 export abstract class ThreadStore {
-  abstract get(userId: string): Promise<ThreadRecord | undefined>;
-  abstract set(userId: string, record: ThreadRecord): Promise<void>;
-  abstract delete(userId: string): Promise<void>;
+  abstract get(user: UserKey): Promise<ThreadRecord | undefined>;
+  /**
+   * Makes `record` the user's mapping if the user has none, or if it is still the
+   * one the caller saw (`expectedThreadId`), and returns the durable mapping that
+   * holds afterwards: `record`, or the one another process stored first.
+   */
+  abstract swap(user: UserKey, expectedThreadId: string | undefined, record: ThreadRecord): Promise<ThreadRecord>;
+  /** Removes the user's mapping and returns what it was. */
+  abstract delete(user: UserKey): Promise<ThreadRecord | undefined>;
   /** Throws when the store cannot take writes now. */
-  abstract assertWritable(): Promise<void>;
+  abstract checkHealth(): Promise<void>;
   /** Settles once every accepted change is durable. */
   abstract flush(): Promise<void>;
 }

@@ -6,6 +6,8 @@ import { safeCode } from './openai-error.translator';
 /** What one streamed run has produced so far. */
 export interface RunProgress {
   runId: string | undefined;
+  /** Ids of the messages the run added to the thread. */
+  messageIds: string[];
   /** Completed assistant messages of this run, in order. */
   messages: string[];
   /** Text received as deltas, for when no completed message arrives. */
@@ -15,7 +17,7 @@ export interface RunProgress {
 }
 
 export function startProgress(): RunProgress {
-  return { runId: undefined, messages: [], deltas: '', outcome: undefined };
+  return { runId: undefined, messageIds: [], messages: [], deltas: '', outcome: undefined };
 }
 
 /** Folds one wire event into `progress`; returns the text delta it carried, if any. */
@@ -23,6 +25,9 @@ export function applyRunEvent(progress: RunProgress, event: AssistantStreamEvent
   switch (event.event) {
     case 'thread.run.created':
       progress.runId = event.data.id;
+      return undefined;
+    case 'thread.message.created':
+      if (!progress.messageIds.includes(event.data.id)) progress.messageIds.push(event.data.id);
       return undefined;
     case 'thread.message.delta': {
       let text = '';

@@ -11,6 +11,11 @@ async function outcome<T>(call: () => Promise<T>): Promise<T | unknown> {
   }
 }
 
+/** The text of a plain (not streamed) answer. */
+async function ask(adapter: LocalAssistantAdapter, threadId: string, message: string): Promise<string> {
+  return (await adapter.answer({ threadId, message })).text;
+}
+
 describe('LocalAssistantAdapter', () => {
   let logs: CapturedLogs;
   let assistant: LocalAssistantAdapter;
@@ -37,63 +42,60 @@ describe('LocalAssistantAdapter', () => {
 
   it('answers the same conversation the same way every time', async () => {
     const other = new LocalAssistantAdapter(0);
-    const ask = async (adapter: LocalAssistantAdapter): Promise<string[]> => {
+    const converse = async (adapter: LocalAssistantAdapter): Promise<string[]> => {
       const thread = await adapter.createThread();
-      return [await adapter.answer(thread, 'Hello'), await adapter.answer(thread, 'How are you?')];
+      return [await ask(adapter, thread, 'Hello'), await ask(adapter, thread, 'How are you?')];
     };
-    expect(await ask(assistant)).toEqual(await ask(other));
+    expect(await converse(assistant)).toEqual(await converse(other));
   });
 
   it('counts turns and recalls the previous message of the thread', async () => {
     const thread = await assistant.createThread();
-    expect(await assistant.answer(thread, 'Hello')).toBe(
+    expect(await ask(assistant, thread, 'Hello')).toBe(
       '[local assistant] Turn 1. You said: "Hello". This is our first exchange.',
     );
-    expect(await assistant.answer(thread, 'My name is Ada')).toBe(
+    expect(await ask(assistant, thread, 'My name is Ada')).toBe(
       '[local assistant] Turn 2. You said: "My name is Ada". Before that you said: "Hello".',
     );
-    expect(await assistant.answer(thread, 'Bye')).toBe(
+    expect(await ask(assistant, thread, 'Bye')).toBe(
       '[local assistant] Turn 3. You said: "Bye". Before that you said: "My name is Ada".',
     );
   });
 
   it('keeps threads independent', async () => {
     const [first, second] = await Promise.all([assistant.createThread(), assistant.createThread()]);
-    await assistant.answer(first, 'one');
-    await assistant.answer(first, 'two');
-    expect(await assistant.answer(second, 'hi')).toContain('Turn 1.');
-    expect(await assistant.answer(first, 'three')).toContain('Turn 3. You said: "three". Before that you said: "two".');
+    await ask(assistant, first, 'one');
+    await ask(assistant, first, 'two');
+    expect(await ask(assistant, second, 'hi')).toContain('Turn 1.');
+    expect(await ask(assistant, first, 'three')).toContain('Turn 3. You said: "three". Before that you said: "two".');
   });
 
   it('forgets a deleted thread', async () => {
     const thread = await assistant.createThread();
-    await assistant.answer(thread, 'one');
+    await ask(assistant, thread, 'one');
     await assistant.deleteThread(thread);
-    expect(await assistant.answer(thread, 'again')).toContain('Turn 1.');
+    expect(await ask(assistant, thread, 'again')).toContain('Turn 1.');
   });
 
   it('streams word by word the exact text answer gives for the same turn, and advances the turn', async () => {
     const reference = new LocalAssistantAdapter(0);
     const [streamed, answered] = await Promise.all([assistant.createThread(), reference.createThread()]);
-    await assistant.answer(streamed, 'Hello');
-    const expected = [await reference.answer(answered, 'Hello'), await reference.answer(answered, 'Tell me more')];
+    await ask(assistant, streamed, 'Hello');
+    const expected = [await ask(reference, answered, 'Hello'), await ask(reference, answered, 'Tell me more')];
 
     const deltas: string[] = [];
-    const result = await assistant.streamAnswer(streamed, 'Tell me more', { onDelta: (text) => deltas.push(text) });
+    const result = await assistant.answer({ threadId: streamed, message: 'Tell me more', onDelta: (text) => deltas.push(text) });
 
-    expect(result).toBe(expected[1]);
+    expect(result).toMatchObject({ text: expected[1], model: 'local-echo', usage: undefined });
     expect(deltas.join('')).toBe(expected[1]);
     expect(deltas.length).toBe(expected[1].split(' ').length);
-    expect(await assistant.answer(streamed, 'next')).toContain('Turn 3. You said: "next". Before that you said: "Tell me more".');
+    expect(await ask(assistant, streamed, 'next')).toContain('Turn 3. You said: "next". Before that you said: "Tell me more".');
   });
 
-  it.each([
-    ['createThread', (adapter: LocalAssistantAdapter, signal: AbortSignal) => adapter.createThread({ signal })],
-    ['answer', (adapter: LocalAssistantAdapter, signal: AbortSignal) => adapter.answer('local_x', 'hi', { signal })],
-    [
-      'streamAnswer',
-      (adapter: LocalAssistantAdapter, signal: AbortSignal) => adapter.streamAnswer('local_x', 'hi', { signal, onDelta: () => undefined }),
-    ],
+  it.each<[string, (adapter: LocalAssistantAdapter, signal: AbortSignal) => Promise<unknown>]>([
+    ['createThread', (adapter, signal) => adapter.createThread(signal)],
+    ['answer', (adapter, signal) => adapter.answer({ threadId: 'local_x', message: 'hi', signal })],
+    ['a streamed answer', (adapter, signal) => adapter.answer({ threadId: 'local_x', message: 'hi', signal, onDelta: () => undefined })],
   ])('fails %s with ABORTED when the signal is already aborted', async (_name, call) => {
     const error = await outcome(() => call(assistant, AbortSignal.abort()));
     expect(error).toBeInstanceOf(AssistantError);
@@ -101,9 +103,9 @@ describe('LocalAssistantAdapter', () => {
   });
 
   // The port promises a Promise; a caller using .catch() or Promise.race would see a throw escape.
-  it.each([
-    ['createThread', (adapter: LocalAssistantAdapter, signal: AbortSignal) => adapter.createThread({ signal })],
-    ['answer', (adapter: LocalAssistantAdapter, signal: AbortSignal) => adapter.answer('local_x', 'hi', { signal })],
+  it.each<[string, (adapter: LocalAssistantAdapter, signal: AbortSignal) => Promise<unknown>]>([
+    ['createThread', (adapter, signal) => adapter.createThread(signal)],
+    ['answer', (adapter, signal) => adapter.answer({ threadId: 'local_x', message: 'hi', signal })],
   ])('reports an abort from %s as a rejected promise, not a synchronous throw', async (_name, call) => {
     let result: Promise<unknown> | undefined;
     expect(() => {
@@ -119,7 +121,9 @@ describe('LocalAssistantAdapter', () => {
     const deltas: string[] = [];
 
     const error = await outcome(() =>
-      slow.streamAnswer(thread, 'a question with several words', {
+      slow.answer({
+        threadId: thread,
+        message: 'a question with several words',
         signal: controller.signal,
         onDelta: (text) => {
           deltas.push(text);
@@ -132,8 +136,25 @@ describe('LocalAssistantAdapter', () => {
     expect(error).toBeInstanceOf(AssistantError);
     expect(error).toMatchObject({ code: AssistantErrorCode.ABORTED });
     expect(deltas).toHaveLength(2);
-    expect(await slow.answer(thread, 'again')).toBe(
+    expect(await ask(slow, thread, 'again')).toBe(
       '[local assistant] Turn 1. You said: "again". This is our first exchange.',
     );
+  });
+
+  it('takes back a discarded turn, so the next answer neither counts nor recalls it', async () => {
+    const thread = await assistant.createThread();
+    await ask(assistant, thread, 'kept');
+    const { receipt } = await assistant.answer({ threadId: thread, message: 'unacknowledged' });
+    await assistant.discardTurn(receipt);
+    expect(await ask(assistant, thread, 'next')).toBe('[local assistant] Turn 2. You said: "next". Before that you said: "kept".');
+  });
+
+  it('carries a receipt on a failed turn, and discarding it changes nothing that was kept', async () => {
+    const thread = await assistant.createThread();
+    await ask(assistant, thread, 'kept');
+    const error = (await outcome(() => assistant.answer({ threadId: thread, message: 'gone', signal: AbortSignal.abort() }))) as AssistantError;
+    expect(error.receipt).toEqual({ threadId: thread, message: 'gone', addedIds: [] });
+    await assistant.discardTurn(error.receipt!);
+    expect(await ask(assistant, thread, 'next')).toContain('Turn 2.');
   });
 });

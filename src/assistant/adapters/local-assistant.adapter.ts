@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Injectable, Logger } from '@nestjs/common';
-import { AssistantService, type StreamTurnOptions, type TurnOptions } from '../assistant.port';
-import { AssistantError, AssistantErrorCode } from '../errors/assistant.error';
+import { Logger } from '@nestjs/common';
+import { AssistantService, type TurnAnswer, type TurnReceipt, type TurnRequest } from '../assistant.port';
+import { abortedError, withReceipt } from '../errors/assistant.error';
+
+export const LOCAL_MODEL = 'local-echo';
 
 /**
  * An offline assistant for running without a key: deterministic answers that show
  * the conversation is remembered (the turn number, this and the previous message).
- * Conversations live in memory, so a restart starts them over.
+ * Conversations live in memory, so a restart starts them over. It reports no
+ * token usage: it spends none.
  */
-@Injectable()
 export class LocalAssistantAdapter extends AssistantService {
   readonly mode = 'local' as const;
   private readonly logger = new Logger(LocalAssistantAdapter.name);
@@ -21,39 +23,37 @@ export class LocalAssistantAdapter extends AssistantService {
     this.logger.warn('ASSISTANT_API=local: answers come from the built-in offline assistant, not from a model');
   }
 
-  async createThread(options: TurnOptions = {}): Promise<string> {
-    throwIfAborted(options.signal);
+  async createThread(signal?: AbortSignal): Promise<string> {
+    if (signal?.aborted) throw abortedError();
     const threadId = `local_${randomUUID().replaceAll('-', '')}`;
     this.threads.set(threadId, []);
     return threadId;
   }
 
-  async answer(threadId: string, message: string, options: TurnOptions = {}): Promise<string> {
-    throwIfAborted(options.signal);
-    return this.reply(threadId, message);
-  }
-
-  async streamAnswer(threadId: string, message: string, { signal, onDelta }: StreamTurnOptions): Promise<string> {
-    throwIfAborted(signal);
+  async answer({ threadId, message, signal, onDelta }: TurnRequest): Promise<TurnAnswer> {
+    const receipt: TurnReceipt = { threadId, message, addedIds: [] };
+    if (signal?.aborted) throw withReceipt(abortedError(), receipt);
     const history = this.threads.get(threadId) ?? [];
-    const answer = compose(history, message);
-    for (const word of answer.split(/(?<=\s)/)) {
-      await sleep(this.wordDelayMs, undefined, { signal }).catch(() => throwIfAborted(signal));
-      onDelta(word);
+    const text = compose(history, message);
+    if (onDelta !== undefined) {
+      for (const word of text.split(/(?<=\s)/)) {
+        const cancelled = await sleep(this.wordDelayMs, undefined, { signal }).then(() => false, () => true);
+        if (cancelled) throw withReceipt(abortedError(), receipt);
+        onDelta(word);
+      }
     }
     // Remembered only once the whole answer went out, like an upstream turn.
     this.threads.set(threadId, [...history, message]);
-    return answer;
+    return { text, model: LOCAL_MODEL, usage: undefined, receipt };
+  }
+
+  async discardTurn({ threadId, message }: TurnReceipt): Promise<void> {
+    const history = this.threads.get(threadId);
+    if (history?.at(-1) === message) this.threads.set(threadId, history.slice(0, -1));
   }
 
   async deleteThread(threadId: string): Promise<void> {
     this.threads.delete(threadId);
-  }
-
-  private reply(threadId: string, message: string): string {
-    const history = this.threads.get(threadId) ?? [];
-    this.threads.set(threadId, [...history, message]);
-    return compose(history, message);
   }
 }
 
@@ -62,8 +62,4 @@ function compose(history: readonly string[], message: string): string {
   const previous = history.at(-1);
   const recall = previous === undefined ? 'This is our first exchange.' : `Before that you said: "${previous}".`;
   return `[local assistant] Turn ${turn}. You said: "${message}". ${recall}`;
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AssistantError(AssistantErrorCode.ABORTED, 'The request was cancelled');
 }

@@ -9,6 +9,7 @@ import {
   RateLimitError,
 } from 'openai';
 import { AssistantError, AssistantErrorCode } from '../errors/assistant.error';
+import { retryAfterMs } from './retry-after';
 
 /**
  * Turns whatever the SDK threw into an AssistantError whose message is safe for
@@ -75,12 +76,6 @@ export function safeCode(code: string | null | undefined, fallback = 'error'): s
 }
 
 function retryAfterSeconds(headers: Headers | undefined): number | undefined {
-  const milliseconds = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
-  if (Number.isFinite(milliseconds) && milliseconds >= 0) return Math.ceil(milliseconds / 1000);
-  const raw = headers?.get('retry-after');
-  if (!raw) return undefined;
-  const seconds = Number.parseFloat(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+  const milliseconds = retryAfterMs(headers);
+  return milliseconds === undefined ? undefined : Math.ceil(milliseconds / 1000);
 }

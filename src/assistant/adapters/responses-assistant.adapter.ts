@@ -3,11 +3,15 @@ import { Logger } from '@nestjs/common';
 import type OpenAI from 'openai';
 import { BadRequestError, type NotFoundError } from 'openai';
 import type { Response, ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
-import type { OpenAiConnection, ResponsesSettings } from '../../config/openai.config';
-import { AssistantService, type StreamTurnOptions, type TurnOptions } from '../assistant.port';
-import { AssistantError, AssistantErrorCode } from '../errors/assistant.error';
-import { IdleWatchdog } from './idle-watchdog';
-import { isNotFound, safeCode, translateOpenAiError } from './openai-error.translator';
+import type { ResponsesSettings } from '../../config/openai.config';
+import { AssistantService, type TurnAnswer, type TurnReceipt, type TurnRequest } from '../assistant.port';
+import { abortedError, AssistantError, AssistantErrorCode, withReceipt } from '../errors/assistant.error';
+import { ConversationTurnRemover } from './conversation-turn-remover';
+import type { IdleWatchdog } from './idle-watchdog';
+import type { OpenAiClient } from './openai-client.factory';
+import { isNotFound, translateOpenAiError } from './openai-error.translator';
+import { answerOfResponse, readResponseStream, type ResponseProgress, usageOfResponse } from './response-stream';
+import type { UpstreamAttempts } from './upstream-attempts';
 
 /**
  * Waits between attempts while another process holds the conversation
@@ -19,17 +23,22 @@ const LOCKED_RETRY_DELAYS_MS = [200, 400, 800, 1600, 3200];
 export class ResponsesAssistantAdapter extends AssistantService {
   readonly mode = 'responses' as const;
   private readonly logger = new Logger(ResponsesAssistantAdapter.name);
+  private readonly client: OpenAI;
+  private readonly attempts: UpstreamAttempts;
+  private readonly remover: ConversationTurnRemover;
 
   constructor(
-    private readonly client: OpenAI,
+    { client, attempts }: OpenAiClient,
     private readonly settings: ResponsesSettings,
-    private readonly connection: OpenAiConnection,
   ) {
     super();
+    this.client = client;
+    this.attempts = attempts;
+    this.remover = new ConversationTurnRemover(client, attempts);
   }
 
-  createThread({ signal }: TurnOptions = {}): Promise<string> {
-    return this.guarded(signal, async (watchdog) => {
+  createThread(signal?: AbortSignal): Promise<string> {
+    return this.attempts.guard(signal, async (watchdog) => {
       try {
         return (await this.client.conversations.create({}, { signal: watchdog.signal })).id;
       } catch (error) {
@@ -38,81 +47,69 @@ export class ResponsesAssistantAdapter extends AssistantService {
     });
   }
 
-  answer(threadId: string, message: string, { signal }: TurnOptions = {}): Promise<string> {
-    return this.guarded(signal, async (watchdog) => {
-      const response = await this.whileLocked(watchdog.signal, () =>
-        this.client.responses.create(this.request(threadId, message), { signal: watchdog.signal }),
-      );
-      return answerOf(response);
-    });
-  }
-
-  streamAnswer(threadId: string, message: string, { signal, onDelta }: StreamTurnOptions): Promise<string> {
-    return this.guarded(signal, async (watchdog) => {
-      const stream = await this.whileLocked(watchdog.signal, () =>
-        this.client.responses.create({ ...this.request(threadId, message), stream: true }, { signal: watchdog.signal }),
-      );
-      try {
-        for await (const event of stream) {
-          watchdog.touch();
-          switch (event.type) {
-            case 'response.output_text.delta':
-              onDelta(event.delta);
-              break;
-            case 'response.completed':
-            case 'response.failed':
-            case 'response.incomplete':
-              return answerOf(event.response);
-            case 'error':
-              throw new AssistantError(AssistantErrorCode.UPSTREAM_FAILED, `The assistant failed while answering (${safeCode(event.code)})`);
-          }
-        }
-      } catch (error) {
-        throw translateOpenAiError(error, 'answer');
-      }
-      // The SDK ends the iteration quietly when the signal aborts.
-      if (watchdog.signal.aborted) throw new AssistantError(AssistantErrorCode.ABORTED, 'The request was cancelled');
-      throw new AssistantError(AssistantErrorCode.UPSTREAM_FAILED, 'The assistant stream ended before the answer was complete');
-    });
-  }
-
-  async deleteThread(threadId: string): Promise<void> {
+  async answer(request: TurnRequest): Promise<TurnAnswer> {
+    const progress: ResponseProgress = { addedIds: [] };
+    const receipt = (): TurnReceipt => ({ threadId: request.threadId, message: request.message, addedIds: [...progress.addedIds] });
     try {
-      await this.client.conversations.delete(threadId);
+      const response = await this.attempts.guard(request.signal, (watchdog) => this.respond(request, watchdog, progress));
+      return { text: answerOfResponse(response), model: response.model, usage: usageOfResponse(response), receipt: receipt() };
     } catch (error) {
-      if (isNotFound(error)) return;
-      throw translateOpenAiError(error, 'delete the conversation');
+      const failure = translateOpenAiError(error, 'answer');
+      // A conversation that is gone upstream holds nothing to take back.
+      throw failure.code === AssistantErrorCode.THREAD_NOT_FOUND ? failure : withReceipt(failure, receipt());
     }
   }
 
-  private request(threadId: string, message: string): ResponseCreateParamsNonStreaming {
-    const { model, instructions, temperature, maxOutputTokens } = this.settings;
+  discardTurn(receipt: TurnReceipt): Promise<void> {
+    return this.remover.remove(receipt);
+  }
+
+  async deleteThread(threadId: string): Promise<void> {
+    await this.attempts.guard(undefined, async (watchdog) => {
+      try {
+        await this.client.conversations.delete(threadId, { signal: watchdog.signal });
+      } catch (error) {
+        if (!isNotFound(error)) throw translateOpenAiError(error, 'delete the conversation');
+      }
+    });
+  }
+
+  private async respond(request: TurnRequest, watchdog: IdleWatchdog, progress: ResponseProgress): Promise<Response> {
+    const params = this.params(request);
+    const { onDelta } = request;
+    if (onDelta === undefined) {
+      const response = await this.whileLocked(watchdog, () => this.client.responses.create(params, { signal: watchdog.signal }));
+      for (const item of response.output) if (item.id !== undefined) progress.addedIds.push(item.id);
+      return response;
+    }
+    const stream = await this.whileLocked(watchdog, () => this.client.responses.create({ ...params, stream: true }, { signal: watchdog.signal }));
+    const response = await readResponseStream(stream, watchdog, progress, onDelta);
+    if (response !== undefined) return response;
+    // Cut off by the signal (a stall becomes a timeout in the guard), or by the upstream.
+    if (watchdog.signal.aborted) throw abortedError();
+    throw new AssistantError(AssistantErrorCode.UPSTREAM_FAILED, 'The assistant stream ended before the answer was complete');
+  }
+
+  private params({ threadId, message, settings = {} }: TurnRequest): ResponseCreateParamsNonStreaming {
     return {
-      model,
+      model: settings.model ?? this.settings.model,
       conversation: threadId,
       input: message,
       // Instructions are not stored in the conversation: they go with every turn.
-      instructions,
-      temperature,
-      max_output_tokens: maxOutputTokens,
+      instructions: this.settings.instructions,
+      temperature: settings.temperature ?? this.settings.temperature,
+      max_output_tokens: settings.maxOutputTokens ?? this.settings.maxOutputTokens,
     };
   }
 
-  /** Bounds a turn by OPENAI_TIMEOUT_MS without progress, retries included. */
-  private guarded<T>(signal: AbortSignal | undefined, work: (watchdog: IdleWatchdog) => Promise<T>): Promise<T> {
-    return IdleWatchdog.guard(this.connection.timeoutMs, signal, work);
-  }
-
-  /** Runs `call`, retrying with backoff while the conversation is locked by someone else. */
-  private async whileLocked<T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+  /** Runs `call`, retrying with backoff while the conversation is locked by someone else; the waits are not upstream time. */
+  private async whileLocked<T>(watchdog: IdleWatchdog, call: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await call();
       } catch (error) {
         if (isMissingConversation(error)) {
-          throw new AssistantError(AssistantErrorCode.THREAD_NOT_FOUND, 'The conversation no longer exists upstream', {
-            cause: error,
-          });
+          throw new AssistantError(AssistantErrorCode.THREAD_NOT_FOUND, 'The conversation no longer exists upstream', { cause: error });
         }
         const delay = LOCKED_RETRY_DELAYS_MS[attempt];
         if (!isConversationLocked(error)) throw translateOpenAiError(error, 'answer');
@@ -123,8 +120,9 @@ export class ResponsesAssistantAdapter extends AssistantService {
           });
         }
         this.logger.debug(`conversation locked upstream; retrying in ${delay} ms`);
-        await sleep(delay, undefined, { signal }).catch(() => {
-          throw new AssistantError(AssistantErrorCode.ABORTED, 'The request was cancelled');
+        watchdog.pause();
+        await sleep(delay, undefined, { signal: watchdog.signal }).catch(() => {
+          throw abortedError();
         });
       }
     }
@@ -138,25 +136,4 @@ function isMissingConversation(error: unknown): boolean {
 
 function isConversationLocked(error: unknown): boolean {
   return error instanceof BadRequestError && error.code === 'conversation_locked';
-}
-
-/** The answer of a finished response; any status but `completed` is a failure, not an answer. */
-function answerOf(response: Response): string {
-  if (response.status !== 'completed') {
-    const reason = safeCode(response.error?.code ?? response.incomplete_details?.reason, response.status ?? 'unknown');
-    throw new AssistantError(AssistantErrorCode.UPSTREAM_FAILED, `The assistant's response ended ${response.status ?? 'without a status'} (${reason})`);
-  }
-  const text = outputText(response);
-  if (text.length === 0) throw new AssistantError(AssistantErrorCode.UPSTREAM_FAILED, 'The assistant returned an empty answer');
-  return text;
-}
-
-/** The SDK adds `output_text` only to non-streamed responses, so join the parts here. */
-function outputText(response: Response): string {
-  const parts: string[] = [];
-  for (const item of response.output ?? []) {
-    if (item.type !== 'message') continue;
-    for (const content of item.content) if (content.type === 'output_text') parts.push(content.text);
-  }
-  return parts.join('');
 }

@@ -1,10 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class ExchangeDto {
-  @ApiProperty({ example: 'Hello!' })
+  @ApiProperty({ description: 'What the user said.', example: 'Hello!' })
   user!: string;
 
-  @ApiProperty({ example: 'Hello there!' })
+  @ApiProperty({ description: 'What the assistant answered.', example: 'Hello there!' })
   bot!: string;
 
   @ApiProperty({ description: 'Unix time in seconds, milliseconds as the fraction.', example: 1696614303.123 })
@@ -15,6 +15,14 @@ export class HistoryResponseDto {
   @ApiProperty({ example: 'user123' })
   user_id!: string;
 
-  @ApiProperty({ type: [ExchangeDto], description: 'Oldest first.' })
+  @ApiProperty({ type: [ExchangeDto], description: 'The newest `limit` exchanges before the cursor, oldest first.' })
   messages!: ExchangeDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `before` to get the page of older exchanges; null when there are none.',
+    example: '101',
+  })
+  next_before!: string | null;
 }

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { captureLogs, type CapturedLogs } from '../../../test/support/captured-logs';
-import { conversationLogStoreSuite, exchange } from '../../../test/support/conversation-log-store.suite';
+import { conversationLogStoreSuite, exchange, user, wholeHistory } from '../../../test/support/conversation-log-store.suite';
 import { tempFileStore } from '../../../test/support/temp-file-store';
+import { StartupError } from '../../common/errors/startup.error';
 import { StorageError, StorageErrorCode } from '../../persistence/errors/storage.error';
 import { JsonFileConversationLogStore } from './json-file-conversation-log.store';
 
@@ -35,9 +36,9 @@ describe('JsonFileConversationLogStore on disk', () => {
 
   it('writes exactly the contract format: one object of user -> [{user, bot, timestamp}]', async () => {
     const store = await openStore(path);
-    await store.append('user123', { user: 'Hello!', bot: 'Hello there!', timestamp: 1696614303.123 });
-    await store.append('user123', exchange(2));
-    await store.append('a:b@c.d-e_f', exchange(3));
+    await store.append(user('user123'), { user: 'Hello!', bot: 'Hello there!', timestamp: 1696614303.123 });
+    await store.append(user('user123'), exchange(2));
+    await store.append(user('a:b@c.d-e_f'), exchange(3));
 
     expect(JSON.parse(await readFile(path, 'utf8'))).toStrictEqual({
       user123: [{ user: 'Hello!', bot: 'Hello there!', timestamp: 1696614303.123 }, exchange(2)],
@@ -47,14 +48,14 @@ describe('JsonFileConversationLogStore on disk', () => {
 
   it('starts empty when the file does not exist, without creating it', async () => {
     const store = await openStore(path);
-    expect(await store.history('user123')).toEqual([]);
+    expect(await wholeHistory(store, user('user123'))).toEqual([]);
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('loads a file in the contract format written by someone else', async () => {
     await writeFile(path, '{"user123": [{"user": "Hello!", "bot": "Hello there!", "timestamp": 1696614303.123}]}');
     const store = await openStore(path);
-    expect(await store.history('user123')).toEqual([{ user: 'Hello!', bot: 'Hello there!', timestamp: 1696614303.123 }]);
+    expect(await wholeHistory(store, user('user123'))).toEqual([{ user: 'Hello!', bot: 'Hello there!', timestamp: 1696614303.123 }]);
   });
 
   it.each([
@@ -76,10 +77,10 @@ describe('JsonFileConversationLogStore on disk', () => {
     expect(stamp).toBeGreaterThanOrEqual(before);
     expect(stamp).toBeLessThanOrEqual(after);
     expect(await readFile(join(dir, names[0]), 'utf8')).toBe(contents);
-    expect(await store.history('u')).toEqual([]);
+    expect(await wholeHistory(store, user('u'))).toEqual([]);
     expect(logs.warnings).toEqual([expect.stringContaining(names[0])]);
 
-    await store.append('u', exchange(1));
+    await store.append(user('u'), exchange(1));
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ u: [exchange(1)] });
     expect(await readFile(join(dir, names[0]), 'utf8')).toBe(contents);
   });
@@ -92,7 +93,7 @@ describe('JsonFileConversationLogStore on disk', () => {
   ])('moves a file with %s aside instead of serving it', async (_name, contents) => {
     await writeFile(path, contents);
     const store = await openStore(path);
-    expect(await store.history('u')).toEqual([]);
+    expect(await wholeHistory(store, user('u'))).toEqual([]);
     expect(await readdir(dir)).toEqual([expect.stringMatching(/^conversations\.json\.corrupt-\d{13}$/)]);
   });
 
@@ -105,33 +106,34 @@ describe('JsonFileConversationLogStore on disk', () => {
     const store = await openStore(path);
 
     expect((await readdir(dir)).sort()).toEqual(['conversations.json', 'threads.json.tmp-4242-1']);
-    expect(await store.history('u')).toEqual([exchange(1)]);
+    expect(await wholeHistory(store, user('u'))).toEqual([exchange(1)]);
   });
 
   it('rejects an append it cannot write with STORAGE_WRITE_FAILED and does not keep it', async () => {
-    const store = await openStore(join(dir, 'missing', 'conversations.json'));
+    const store = await openStore(path);
+    await rm(dir, { recursive: true });
 
-    const failure = await store.append('u', exchange(1)).catch((error: unknown) => error);
+    const failure = await store.append(user('u'), exchange(1)).catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(StorageError);
     expect(failure).toMatchObject({ code: StorageErrorCode.WRITE_FAILED });
-    expect(await store.history('u')).toEqual([]);
-    await expect(store.assertWritable()).rejects.toThrow();
+    expect(await wholeHistory(store, user('u'))).toEqual([]);
+    await expect(store.checkHealth()).rejects.toThrow();
   });
 
   it('keeps earlier exchanges and drops the failed one when the directory disappears', async () => {
     const store = await openStore(path);
-    await store.append('u', exchange(1));
+    await store.append(user('u'), exchange(1));
     await rm(dir, { recursive: true });
 
-    await expect(store.append('u', exchange(2))).rejects.toMatchObject({ code: StorageErrorCode.WRITE_FAILED });
-    await expect(store.append('v', exchange(3))).rejects.toMatchObject({ code: StorageErrorCode.WRITE_FAILED });
-    expect(await store.history('u')).toEqual([exchange(1)]);
-    expect(await store.history('v')).toEqual([]);
+    await expect(store.append(user('u'), exchange(2))).rejects.toMatchObject({ code: StorageErrorCode.WRITE_FAILED });
+    await expect(store.append(user('v'), exchange(3))).rejects.toMatchObject({ code: StorageErrorCode.WRITE_FAILED });
+    expect(await wholeHistory(store, user('u'))).toEqual([exchange(1)]);
+    expect(await wholeHistory(store, user('v'))).toEqual([]);
 
     // Once writes work again, the file holds what was acknowledged and nothing that was refused.
     await mkdir(dir);
-    await store.append('u', exchange(4));
+    await store.append(user('u'), exchange(4));
     expect(JSON.parse(await readFile(path, 'utf8'))).toStrictEqual({ u: [exchange(1), exchange(4)] });
   });
 
@@ -143,7 +145,7 @@ describe('JsonFileConversationLogStore on disk', () => {
       if (event === 'rename' && name === 'conversations.json') replacements.push(name);
     });
     try {
-      await Promise.all(Array.from({ length: 100 }, (_, n) => store.append(`user-${n % 7}`, exchange(n))));
+      await Promise.all(Array.from({ length: 100 }, (_, n) => store.append(user(`user-${n % 7}`), exchange(n))));
       for (let waited = 0; replacements.length === 0 && waited < 2000; waited += 20) await sleep(20);
       await sleep(50);
     } finally {
@@ -154,5 +156,29 @@ describe('JsonFileConversationLogStore on disk', () => {
     expect(replacements.length).toBeLessThanOrEqual(5);
     const onDisk = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown[]>;
     expect(Object.values(onDisk).flat()).toHaveLength(100);
+  });
+
+  it('creates a missing directory at start-up', async () => {
+    const nested = join(dir, 'data', 'deeper', 'conversations.json');
+    const store = await openStore(nested);
+    await store.append(user('u'), exchange(1));
+    expect(JSON.parse(await readFile(nested, 'utf8'))).toEqual({ u: [exchange(1)] });
+  });
+
+  it('refuses to start on a path that is a directory, in one line naming the variable and the path', async () => {
+    await mkdir(path);
+    const failure = await openStore(path).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StartupError);
+    expect((failure as Error).message).toBe(`CONVERSATION_LOG_PATH: ${path} is a directory, not a file`);
+  });
+
+  it('writes its file again once a removed directory is back, when its health is checked', async () => {
+    const store = await openStore(path);
+    await store.append(user('u'), exchange(1));
+    await rm(dir, { recursive: true });
+    await expect(store.checkHealth()).rejects.toThrow();
+    await mkdir(dir);
+    await expect(store.checkHealth()).resolves.toBeUndefined();
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ u: [exchange(1)] });
   });
 });

@@ -1,11 +1,10 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AtomicFile } from '../../persistence/atomic-file';
+import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { parseUserKeyString, type UserKey, userKeyString } from '../../auth/user-key';
 import { StorageError, StorageErrorCode } from '../../persistence/errors/storage.error';
-import { GroupCommit } from '../../persistence/group-commit';
 import { jsonMember, jsonObjectChunks } from '../../persistence/json-object-chunks';
-import { ConversationLogStore, type Exchange } from '../conversation-log.port';
-
-type LogFile = Record<string, Exchange[]>;
+import { type Snapshot, StoreFile } from '../../persistence/store-file';
+import { ConversationLogStore, type Exchange, type HistoryPage, type HistoryQuery } from '../conversation-log.port';
+import { copyExchange, exchangeIdentity, isLogFile } from './log-file.format';
 
 interface UserLog {
   exchanges: Exchange[];
@@ -14,87 +13,121 @@ interface UserLog {
 }
 
 /**
- * The conversation log as one JSON object in one file, `{"user": [exchange, ...]}`,
- * rewritten atomically. Concurrent appends are coalesced into one write.
+ * The conversation log as one JSON object in one file, `{"user": [exchange, ...]}`
+ * (the seed's format), rewritten atomically. Concurrent changes are coalesced
+ * into one write. A user's cursor is the 1-based position of an exchange in
+ * their list, which only grows until the user is erased.
  */
-@Injectable()
 export class JsonFileConversationLogStore extends ConversationLogStore implements OnModuleInit, OnApplicationShutdown {
-  private readonly file: AtomicFile;
-  private readonly users = new Map<string, UserLog>();
-  private readonly commits = new GroupCommit(() => this.file.write(this.render()));
+  private readonly file: StoreFile;
+  private readonly logs = new Map<string, UserLog>();
 
-  constructor(path: string) {
+  constructor(path: string, variable = 'CONVERSATION_LOG_PATH') {
     super();
-    this.file = new AtomicFile(path);
+    this.file = new StoreFile(path, variable, () => this.render());
   }
 
   async onModuleInit(): Promise<void> {
-    const stored = await this.file.readJson(isLogFile);
-    for (const [userId, exchanges] of Object.entries(stored ?? {})) {
-      this.users.set(userId, { exchanges, member: undefined });
-    }
+    const stored = await this.file.open(isLogFile);
+    for (const [key, exchanges] of Object.entries(stored ?? {})) this.logs.set(key, { exchanges, member: undefined });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.flush();
+    await this.file.close();
   }
 
-  async append(userId: string, exchange: Exchange): Promise<void> {
-    const log = this.users.get(userId) ?? { exchanges: [], member: undefined };
-    const stored = { ...exchange };
+  async append(user: UserKey, exchange: Exchange): Promise<void> {
+    const key = userKeyString(user);
+    const log = this.logs.get(key) ?? { exchanges: [], member: undefined };
+    const stored = copyExchange(exchange);
     log.exchanges.push(stored);
     log.member = undefined;
-    this.users.set(userId, log);
+    this.logs.set(key, log);
     try {
-      await this.commits.request();
+      await this.file.commit();
     } catch (error) {
       // Not durable, so not acknowledged: take it back out of memory too.
       const index = log.exchanges.lastIndexOf(stored);
       if (index >= 0) log.exchanges.splice(index, 1);
       log.member = undefined;
-      throw new StorageError(StorageErrorCode.WRITE_FAILED, 'The conversation log could not be written', {
-        cause: error,
-      });
+      throw writeFailed(error);
     }
   }
 
-  history(userId: string): Promise<readonly Exchange[]> {
-    return Promise.resolve((this.users.get(userId)?.exchanges ?? []).map((exchange) => ({ ...exchange })));
+  page(user: UserKey, { limit, before }: HistoryQuery): Promise<HistoryPage> {
+    const exchanges = this.logs.get(userKeyString(user))?.exchanges ?? [];
+    const end = before === undefined ? exchanges.length : Math.min(before - 1, exchanges.length);
+    const start = Math.max(0, end - limit);
+    return Promise.resolve({
+      exchanges: exchanges.slice(start, end).map(copyExchange),
+      nextBefore: start > 0 ? start + 1 : undefined,
+    });
   }
 
-  assertWritable(): Promise<void> {
-    return this.file.assertWritable();
+  async erase(user: UserKey): Promise<void> {
+    const key = userKeyString(user);
+    const log = this.logs.get(key);
+    if (log === undefined) return;
+    this.logs.delete(key);
+    try {
+      await this.file.commit();
+    } catch (error) {
+      if (!this.logs.has(key)) this.logs.set(key, log);
+      throw writeFailed(error);
+    }
+  }
+
+  async *users(): AsyncIterable<{ user: UserKey; exchanges: Exchange[] }> {
+    for (const [key, log] of [...this.logs]) {
+      if (log.exchanges.length > 0) yield { user: parseUserKeyString(key), exchanges: log.exchanges.map(copyExchange) };
+    }
+  }
+
+  async importExchanges(user: UserKey, exchanges: readonly Exchange[]): Promise<number> {
+    const key = userKeyString(user);
+    const log = this.logs.get(key) ?? { exchanges: [], member: undefined };
+    const before = log.exchanges;
+    const known = new Set(before.map(exchangeIdentity));
+    const added: Exchange[] = [];
+    for (const exchange of exchanges) {
+      const identity = exchangeIdentity(exchange);
+      if (known.has(identity)) continue;
+      known.add(identity);
+      added.push(copyExchange(exchange));
+    }
+    if (added.length === 0) return 0;
+    log.exchanges = [...before, ...added].sort((a, b) => a.timestamp - b.timestamp);
+    log.member = undefined;
+    this.logs.set(key, log);
+    try {
+      await this.file.commit();
+    } catch (error) {
+      log.exchanges = before;
+      log.member = undefined;
+      throw writeFailed(error);
+    }
+    return added.length;
+  }
+
+  checkHealth(): Promise<void> {
+    return this.file.checkHealth();
   }
 
   flush(): Promise<void> {
-    return this.commits.drain();
+    return this.file.flush();
   }
 
-  private render(): Buffer[] {
+  private render(): Snapshot {
     const members: Buffer[] = [];
-    for (const [userId, log] of this.users) {
+    for (const [key, log] of this.logs) {
       if (log.exchanges.length === 0) continue;
-      log.member ??= jsonMember(userId, JSON.stringify(log.exchanges));
+      log.member ??= jsonMember(key, JSON.stringify(log.exchanges));
       members.push(log.member);
     }
-    return jsonObjectChunks(members);
+    return { contents: jsonObjectChunks(members) };
   }
 }
 
-function isLogFile(value: unknown): value is LogFile {
-  if (!isPlainObject(value)) return false;
-  return Object.values(value).every((list) => Array.isArray(list) && list.every(isExchange));
-}
-
-function isExchange(value: unknown): value is Exchange {
-  return (
-    isPlainObject(value) &&
-    typeof value.user === 'string' &&
-    typeof value.bot === 'string' &&
-    typeof value.timestamp === 'number'
-  );
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function writeFailed(error: unknown): StorageError {
+  return new StorageError(StorageErrorCode.WRITE_FAILED, 'The conversation log could not be written', { cause: error });
 }

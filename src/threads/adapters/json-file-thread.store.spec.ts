@@ -4,8 +4,17 @@ import { join } from 'node:path';
 import { captureLogs, type CapturedLogs } from '../../../test/support/captured-logs';
 import { threadRecord, threadStoreSuite } from '../../../test/support/thread-store.suite';
 import { tempFileStore } from '../../../test/support/temp-file-store';
+import type { UserKey } from '../../auth/user-key';
 import { StorageError, StorageErrorCode } from '../../persistence/errors/storage.error';
+import type { ThreadRecord } from '../thread-store.port';
 import { JsonFileThreadStore } from './json-file-thread.store';
+
+const user = (userId: string): UserKey => ({ namespace: '', userId });
+
+/** Makes `record` the user's mapping, whatever it was: what the registry does when it replaces a mapping. */
+async function set(store: JsonFileThreadStore, userId: string, record: ThreadRecord): Promise<ThreadRecord> {
+  return store.swap(user(userId), (await store.get(user(userId)))?.threadId, record);
+}
 
 async function openStore(path: string): Promise<JsonFileThreadStore> {
   const store = new JsonFileThreadStore(path);
@@ -35,13 +44,13 @@ describe('JsonFileThreadStore on disk', () => {
 
   it('writes a versioned map of user -> {threadId, mode, createdAt}', async () => {
     const store = await openStore(path);
-    await store.set('alice', threadRecord(1, 'responses'));
+    await set(store, 'alice', threadRecord(1, 'responses'));
     expect(JSON.parse(await readFile(path, 'utf8'))).toStrictEqual({ version: 1, users: { alice: threadRecord(1, 'responses') } });
   });
 
   it('starts empty when the file does not exist, without creating it', async () => {
     const store = await openStore(path);
-    expect(await store.get('alice')).toBeUndefined();
+    expect(await store.get(user('alice'))).toBeUndefined();
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -66,7 +75,7 @@ describe('JsonFileThreadStore on disk', () => {
     expect(stamp).toBeGreaterThanOrEqual(before);
     expect(stamp).toBeLessThanOrEqual(after);
     expect(await readFile(join(dir, names[0]), 'utf8')).toBe(contents);
-    expect(await store.get('alice')).toBeUndefined();
+    expect(await store.get(user('alice'))).toBeUndefined();
     expect(logs.warnings).toEqual([expect.stringContaining(names[0])]);
   });
 
@@ -75,41 +84,41 @@ describe('JsonFileThreadStore on disk', () => {
     await writeFile(join(dir, 'threads.json.tmp-4242-3'), '{"version": 1, "us');
     const store = await openStore(path);
     expect(await readdir(dir)).toEqual(['threads.json']);
-    expect(await store.get('alice')).toEqual(threadRecord(1));
+    expect(await store.get(user('alice'))).toEqual(threadRecord(1));
   });
 
   it('rejects a set it cannot write with STORAGE_WRITE_FAILED and keeps the previous mapping', async () => {
     const store = await openStore(path);
-    await store.set('alice', threadRecord(1));
+    await set(store, 'alice', threadRecord(1));
     await rm(dir, { recursive: true });
 
-    const failure = await store.set('alice', threadRecord(2)).catch((error: unknown) => error);
+    const failure = await set(store, 'alice', threadRecord(2)).catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(StorageError);
     expect(failure).toMatchObject({ code: StorageErrorCode.WRITE_FAILED });
-    expect(await store.get('alice')).toEqual(threadRecord(1));
-    await expect(store.set('bob', threadRecord(3))).rejects.toMatchObject({ code: StorageErrorCode.WRITE_FAILED });
-    expect(await store.get('bob')).toBeUndefined();
-    await expect(store.assertWritable()).rejects.toThrow();
+    expect(await store.get(user('alice'))).toEqual(threadRecord(1));
+    await expect(set(store, 'bob', threadRecord(3))).rejects.toMatchObject({ code: StorageErrorCode.WRITE_FAILED });
+    expect(await store.get(user('bob'))).toBeUndefined();
+    await expect(store.checkHealth()).rejects.toThrow();
   });
 
   it('rejects a delete it cannot write and keeps the mapping', async () => {
     const store = await openStore(path);
-    await store.set('alice', threadRecord(1));
+    await set(store, 'alice', threadRecord(1));
     await rm(dir, { recursive: true });
 
-    await expect(store.delete('alice')).rejects.toMatchObject({ code: StorageErrorCode.WRITE_FAILED });
-    expect(await store.get('alice')).toEqual(threadRecord(1));
+    await expect(store.delete(user('alice'))).rejects.toMatchObject({ code: StorageErrorCode.WRITE_FAILED });
+    expect(await store.get(user('alice'))).toEqual(threadRecord(1));
   });
 
   it('writes only acknowledged changes once writes work again', async () => {
     const store = await openStore(path);
-    await store.set('alice', threadRecord(1));
+    await set(store, 'alice', threadRecord(1));
     await rm(dir, { recursive: true });
-    await expect(store.set('alice', threadRecord(2))).rejects.toBeInstanceOf(StorageError);
+    await expect(set(store, 'alice', threadRecord(2))).rejects.toBeInstanceOf(StorageError);
     await mkdir(dir);
 
-    await store.set('bob', threadRecord(3));
+    await set(store, 'bob', threadRecord(3));
 
     expect(JSON.parse(await readFile(path, 'utf8'))).toStrictEqual({
       version: 1,
@@ -121,23 +130,26 @@ describe('JsonFileThreadStore on disk', () => {
   // change that failed: then a refused mapping stays in memory and is written later.
   it('after two refused sets of one user, still has the last durable mapping', async () => {
     const store = await openStore(path);
-    await store.set('alice', threadRecord(1));
+    await set(store, 'alice', threadRecord(1));
     await rm(dir, { recursive: true });
 
-    const results = await Promise.allSettled([store.set('alice', threadRecord(2)), store.set('alice', threadRecord(3))]);
+    const results = await Promise.allSettled([
+      store.swap(user('alice'), 'thread_1', threadRecord(2)),
+      store.swap(user('alice'), 'thread_1', threadRecord(3)),
+    ]);
 
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
-    expect(await store.get('alice')).toEqual(threadRecord(1));
+    expect(await store.get(user('alice'))).toEqual(threadRecord(1));
   });
 
   it('after a refused delete and a refused set of one user, still has the last durable mapping', async () => {
     const store = await openStore(path);
-    await store.set('alice', threadRecord(1));
+    await set(store, 'alice', threadRecord(1));
     await rm(dir, { recursive: true });
 
-    const results = await Promise.allSettled([store.delete('alice'), store.set('alice', threadRecord(2))]);
+    const results = await Promise.allSettled([store.delete(user('alice')), set(store, 'alice', threadRecord(2))]);
 
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
-    expect(await store.get('alice')).toEqual(threadRecord(1));
+    expect(await store.get(user('alice'))).toEqual(threadRecord(1));
   });
 });

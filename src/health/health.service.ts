@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { AssistantService } from '../assistant/assistant.port';
+import { ConversationLogStore } from '../conversation-log/conversation-log.port';
+import { ThreadStore } from '../threads/thread-store.port';
+import type { HealthCheckDto, HealthReportDto } from './dto/health-report.dto';
+
+/** Local, cheap checks: never a call to OpenAI, never a token spent. */
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly assistant: AssistantService,
+    private readonly log: ConversationLogStore,
+    private readonly threads: ThreadStore,
+  ) {}
+
+  async report(): Promise<HealthReportDto> {
+    const checks: Record<string, HealthCheckDto> = {
+      // Configuration was validated at start-up; the mode says what kind of answers users get.
+      assistant: { status: 'ok', mode: this.assistant.mode },
+      store: await this.stores(),
+    };
+    const status = Object.values(checks).every((check) => check.status === 'ok') ? 'ok' : 'error';
+    return { status, checks };
+  }
+
+  /** Every store the service writes to must take writes; a file that vanished is written again by its check. */
+  private async stores(): Promise<HealthCheckDto> {
+    const failing: string[] = [];
+    await Promise.all([
+      this.log.checkHealth().catch(() => failing.push('the conversation log cannot be written')),
+      this.threads.checkHealth().catch(() => failing.push('the thread store cannot be written')),
+    ]);
+    return failing.length === 0 ? { status: 'ok' } : { status: 'error', message: failing.sort().join('; ') };
+  }
+}
