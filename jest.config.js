@@ -22,6 +22,10 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
     },
   ],
+  // Once per run, whatever the projects: installs the Debian packages of the test servers
+  // (redis-server, haproxy, chromium) and starts one PostgreSQL cluster; see the file.
+  globalSetup: '<rootDir>/test/support/servers/servers.global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/servers/servers.global-teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 20000,
 };
