@@ -554,6 +554,15 @@ const queryString = fc.oneof(
   },
 );
 
+/** The page a history query asks for, when it passed validation: the newest `limit` (default 100) before the cursor. */
+function expectedPage<T>(exchanges: readonly T[], params: URLSearchParams): T[] {
+  const limit = Number(params.get('limit') ?? 100);
+  const before = params.get('before');
+  // The JSON store's cursor is the 1-based position of the oldest exchange of the page after.
+  const end = before === null ? exchanges.length : Math.min(Number(before) - 1, exchanges.length);
+  return exchanges.slice(Math.max(0, end - limit), end);
+}
+
 /** From the contract: exactly one user_id parameter, matching the rule. Other parameters: the contract is silent. */
 function queryVerdict(query: string): 'valid' | 'valid-with-extras' | 'invalid' {
   const params = new URLSearchParams(query);
@@ -721,11 +730,12 @@ describe('bad input (fast-check fuzzing, FUZZ_SEED=' + SEED + ')', () => {
           expect(res.body.length).toBe(0);
           return;
         }
-        const userId = new URLSearchParams(query).get('user_id')!;
+        const params = new URLSearchParams(query);
+        const userId = params.get('user_id')!;
         const body = JSON.parse(res.body.toString('utf8')) as { user_id: unknown; messages: Array<Record<string, unknown>> };
-        expect(Object.keys(body).sort()).toEqual(['messages', 'user_id']);
+        expect(Object.keys(body).sort()).toEqual(['messages', 'next_before', 'user_id']);
         expect(body.user_id).toBe(userId);
-        const expected = model.get(userId) ?? [];
+        const expected = expectedPage(model.get(userId) ?? [], params);
         expect(Array.isArray(body.messages)).toBe(true);
         expect(body.messages.map((m) => m.bot)).toEqual(expected.map((e) => e.bot));
         body.messages.forEach((m, i) => {

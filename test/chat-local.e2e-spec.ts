@@ -1,4 +1,4 @@
-import { readFile, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
 import { abandonStream, postStream } from './support/sse';
@@ -70,15 +70,15 @@ describe('chat with the local assistant', () => {
     expect(body.user_id).toBe(userId);
   });
 
-  it('rejects malformed JSON, a JSON array, and non-JSON content with 400', async () => {
+  it('rejects malformed JSON and a JSON array with 400, and non-JSON content with 415', async () => {
     const malformed = await request(app.url).post('/api/chat').set('Content-Type', 'application/json').send('{"message": ').expect(400);
     expect(malformed.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'MALFORMED_JSON' });
     const array = await request(app.url).post('/api/chat').set('Content-Type', 'application/json').send('[{"message":"hi"}]').expect(400);
     expect(array.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
-    const text = await request(app.url).post('/api/chat').set('Content-Type', 'text/plain').send('{"message":"hi"}').expect(400);
-    expect(text.body).toMatchObject({ statusCode: 400, code: 'UNSUPPORTED_CONTENT_TYPE' });
-    const form = await request(app.url).post('/api/chat').type('form').send({ message: 'hi' }).expect(400);
-    expect(form.body).toMatchObject({ statusCode: 400, code: 'UNSUPPORTED_CONTENT_TYPE' });
+    const text = await request(app.url).post('/api/chat').set('Content-Type', 'text/plain').send('{"message":"hi"}').expect(415);
+    expect(text.body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type', code: 'UNSUPPORTED_MEDIA_TYPE' });
+    const form = await request(app.url).post('/api/chat').type('form').send({ message: 'hi' }).expect(415);
+    expect(form.body).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     const empty = await request(app.url).post('/api/chat').expect(400);
     expect(empty.body.message).toEqual(expect.arrayContaining(['message must be a string']));
   });
@@ -108,11 +108,62 @@ describe('chat with the local assistant', () => {
     expect(body.user_id).toBe('hist');
     expect(body.messages.map((m: { user: string }) => m.user)).toEqual(['first', 'second']);
     expect(body.messages[0]).toEqual({ user: 'first', bot: expect.any(String), timestamp: expect.any(Number) });
-    await request(app.url).get('/api/chat/history').query({ user_id: 'nobody' }).expect(200, { user_id: 'nobody', messages: [] });
+    await request(app.url).get('/api/chat/history').query({ user_id: 'nobody' }).expect(200, { user_id: 'nobody', messages: [], next_before: null });
     const missing = await request(app.url).get('/api/chat/history').expect(400);
     expect(missing.body.code).toBe('VALIDATION_FAILED');
     await request(app.url).get('/api/chat/history').query({ user_id: 'bad id' }).expect(400);
     await request(app.url).get('/api/chat/history?user_id=a&user_id=b').expect(400);
+  });
+
+  it('pages the history from the newest back with limit, before and next_before', async () => {
+    for (const n of [1, 2, 3, 4, 5]) await chat({ user_id: 'pages', message: `m${n}` }).expect(200);
+    const history = (query: Record<string, string>) => request(app.url).get('/api/chat/history').query({ user_id: 'pages', ...query });
+    const newest = await history({ limit: '2' }).expect(200);
+    expect(newest.body.messages.map((m: { user: string }) => m.user)).toEqual(['m4', 'm5']);
+    expect(newest.body.next_before).toEqual(expect.any(String));
+    const middle = await history({ limit: '2', before: newest.body.next_before }).expect(200);
+    expect(middle.body.messages.map((m: { user: string }) => m.user)).toEqual(['m2', 'm3']);
+    const oldest = await history({ limit: '2', before: middle.body.next_before }).expect(200);
+    expect(oldest.body).toEqual({ user_id: 'pages', messages: [expect.objectContaining({ user: 'm1' })], next_before: null });
+    const all = await history({}).expect(200);
+    expect(all.body.messages).toHaveLength(5);
+    expect(all.body.next_before).toBeNull();
+  });
+
+  it.each([
+    ['limit=0', { limit: '0' }],
+    ['limit=1001', { limit: '1001' }],
+    ['limit=1.5', { limit: '1.5' }],
+    ['limit=abc', { limit: 'abc' }],
+    ['limit=-1', { limit: '-1' }],
+    ['an empty limit', { limit: '' }],
+    ['before=0', { before: '0' }],
+    ['before=abc', { before: 'abc' }],
+    ['a 17-digit cursor', { before: '12345678901234567' }],
+  ])('rejects a history query with %s with 400', async (_name, query) => {
+    const { body } = await request(app.url).get('/api/chat/history').query({ user_id: 'pages', ...query }).expect(400);
+    expect(body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+  });
+
+  it('accepts limit=1000 and gives the whole short history', async () => {
+    await chat({ user_id: 'max', message: 'only' }).expect(200);
+    const { body } = await request(app.url).get('/api/chat/history').query({ user_id: 'max', limit: '1000' }).expect(200);
+    expect(body.messages).toHaveLength(1);
+  });
+
+  it('erases a user with DELETE /api/chat/history: empty history, a new conversation, others untouched', async () => {
+    const first = await chat({ user_id: 'erase-me', message: 'secret' }).expect(200);
+    await chat({ user_id: 'bystander', message: 'stays' }).expect(200);
+    await request(app.url).delete('/api/chat/history').query({ user_id: 'erase-me' }).expect(204);
+    await request(app.url).get('/api/chat/history').query({ user_id: 'erase-me' }).expect(200, { user_id: 'erase-me', messages: [], next_before: null });
+    const after = await chat({ user_id: 'erase-me', message: 'hello again' }).expect(200);
+    expect(after.body.thread_id).not.toBe(first.body.thread_id);
+    expect(after.body.answer).toContain('Turn 1');
+    const file = JSON.parse(await readFile(app.logPath, 'utf8')) as Record<string, Array<{ user: string }>>;
+    expect(file['erase-me'].map((entry) => entry.user)).toEqual(['hello again']);
+    expect(file.bystander.map((entry) => entry.user)).toEqual(['stays']);
+    await request(app.url).delete('/api/chat/history').query({ user_id: 'never-seen' }).expect(204);
+    await request(app.url).delete('/api/chat/history').expect(400);
   });
 
   it('starts a new conversation after DELETE /api/chat/thread and keeps the log', async () => {
@@ -202,15 +253,51 @@ describe('stores across restarts and faults', () => {
   it('reports 503 on /api/health and on chat when a store cannot be written, and 200 otherwise', async () => {
     const ok = await startTestApp({ ASSISTANT_API: 'local' });
     const healthy = await request(ok.url).get('/api/health').expect(200);
-    expect(healthy.body).toMatchObject({ status: 'ok', info: { assistant: { status: 'up', mode: 'local' } } });
+    expect(healthy.body).toEqual({ status: 'ok', checks: { assistant: { status: 'ok', mode: 'local' }, store: { status: 'ok' } } });
     await ok.close();
 
     const dir = await makeTempDir();
-    const broken = await startTestApp({ ASSISTANT_API: 'local', CONVERSATION_LOG_PATH: join(dir, 'missing', 'log.json') }, dir);
+    const broken = await startTestApp({ ASSISTANT_API: 'local', CONVERSATION_LOG_PATH: join(dir, 'data', 'log.json') }, dir);
+    await rm(join(dir, 'data'), { recursive: true });
     const health = await request(broken.url).get('/api/health').expect(503);
-    expect(health.body).toMatchObject({ status: 'error', error: { conversationLog: { status: 'down' } } });
+    expect(health.body).toEqual({
+      status: 'error',
+      checks: { assistant: { status: 'ok', mode: 'local' }, store: { status: 'error', message: 'the conversation log cannot be written' } },
+    });
     const chat = await request(broken.url).post('/api/chat').send({ user_id: 'x', message: 'hi' }).expect(503);
     expect(chat.body).toMatchObject({ statusCode: 503, code: 'STORAGE_WRITE_FAILED' });
+    expect(chat.headers['retry-after']).toBe('5');
     await broken.close();
+  });
+
+  it('creates a store directory that does not exist at start-up', async () => {
+    const dir = await makeTempDir();
+    const app = await startTestApp({ ASSISTANT_API: 'local', CONVERSATION_LOG_PATH: join(dir, 'new', 'log.json'), THREAD_STORE_PATH: join(dir, 'new', 'threads.json') }, dir);
+    await request(app.url).post('/api/chat').send({ user_id: 'x', message: 'hi' }).expect(200);
+    await request(app.url).get('/api/health').expect(200);
+    expect((await readdir(join(dir, 'new'))).sort()).toEqual(['log.json', 'threads.json']);
+    await app.close();
+  });
+
+  it('keeps both files through a data directory removed and recreated while running, and says so in health', async () => {
+    const dir = await makeTempDir();
+    const data = join(dir, 'data');
+    const env = { ASSISTANT_API: 'local', CONVERSATION_LOG_PATH: join(data, 'log.json'), THREAD_STORE_PATH: join(data, 'threads.json') };
+    const first = await startTestApp(env, dir);
+    const answered = await request(first.url).post('/api/chat').send({ user_id: 'keep', message: 'one' }).expect(200);
+    await rm(data, { recursive: true });
+    await request(first.url).get('/api/health').expect(503);
+    await mkdir(data);
+    // The health check finds the files gone and writes them again from memory.
+    await request(first.url).get('/api/health').expect(200);
+    expect((await readdir(data)).sort()).toEqual(['log.json', 'threads.json']);
+    await first.close();
+
+    const second = await startTestApp(env, dir);
+    const again = await request(second.url).post('/api/chat').send({ user_id: 'keep', message: 'two' }).expect(200);
+    expect(again.body.thread_id).toBe(answered.body.thread_id);
+    const history = await request(second.url).get('/api/chat/history').query({ user_id: 'keep' }).expect(200);
+    expect(history.body.messages.map((m: { user: string }) => m.user)).toEqual(['one', 'two']);
+    await second.close();
   });
 });

@@ -42,7 +42,7 @@ describe('chat over OpenAI Conversations + Responses (real SDK, fake upstream)',
   it('defaults to responses mode with a key, and keeps one conversation per user', async () => {
     await boot({ OPENAI_INSTRUCTIONS: 'Be brief.', OPENAI_TEMPERATURE: '0.3', OPENAI_MAX_OUTPUT_TOKENS: '256' });
     const health = await request(app.url).get('/api/health').expect(200);
-    expect(health.body.info.assistant.mode).toBe('responses');
+    expect(health.body.checks.assistant.mode).toBe('responses');
 
     const first = await chat({ user_id: 'ann', message: 'Hello' }).expect(200);
     expect(first.body).toEqual({ answer: fake.answerFor('Hello', 1), user_id: 'ann', thread_id: expect.stringMatching(/^conv_/) });
@@ -174,7 +174,16 @@ describe('chat over OpenAI Conversations + Responses (real SDK, fake upstream)',
     expect(done.event).toBe('done');
     expect(done.data).toEqual({ answer: deltas.join(''), user_id: 'st', thread_id: expect.stringMatching(/^conv_/) });
     expect(deltas.join('')).toBe(fake.answerFor('stream me please', 1));
-    expect((await loggedUsers()).st).toEqual([{ user: 'stream me please', bot: deltas.join(''), timestamp: expect.any(Number) }]);
+    const [reported] = fake.reportedUsage;
+    expect((await loggedUsers()).st).toEqual([
+      {
+        user: 'stream me please',
+        bot: deltas.join(''),
+        timestamp: expect.any(Number),
+        model: 'gpt-test-mini',
+        usage: { input_tokens: reported.input, output_tokens: reported.output, total_tokens: reported.total },
+      },
+    ]);
   });
 
   it('ends a stream that breaks upstream with an error event and logs nothing', async () => {

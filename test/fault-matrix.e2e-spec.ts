@@ -79,8 +79,8 @@ interface Row {
   attempts?: number;
   /** The service must have given up on the upstream call itself (aborted it), not left it open. */
   abortsUpstream?: boolean;
-  /** Turn number of the user's next message, per adapter: an Assistants message added before its run failed stays in the thread. */
-  nextTurn: Record<AdapterName, number>;
+  /** Turn number of the user's next message: a failed turn is taken back out of the conversation, so it does not count. */
+  nextTurn: number;
 }
 
 /** An upstream error body that quotes the key, as OpenAI's 401 does. */
@@ -95,7 +95,7 @@ const FAULTS: Row[] = [
     faults: ({ adapter }) => [{ kind: 'status', route: adapter.turnRoute, status: 500, body: quoting('boom'), times: 1 }],
     expected: () => ({ kind: 'answer' }),
     attempts: 2,
-    nextTurn: { responses: 2, assistants: 2 },
+    nextTurn: 2,
   },
   {
     name: '500 always: 502',
@@ -103,7 +103,7 @@ const FAULTS: Row[] = [
     faults: ({ adapter }) => [{ kind: 'status', route: adapter.turnRoute, status: 500, body: quoting('boom'), times: 2 }],
     expected: () => ({ kind: 'error', status: 502, code: 'UPSTREAM_FAILED' }),
     attempts: 2,
-    nextTurn: { responses: 1, assistants: 2 },
+    nextTurn: 1,
   },
   {
     name: '429 always with retry-after: 1: 503 with Retry-After',
@@ -113,7 +113,7 @@ const FAULTS: Row[] = [
     ],
     expected: () => ({ kind: 'error', status: 503, code: 'UPSTREAM_RATE_LIMITED', retryAfter: '1' }),
     attempts: 2,
-    nextTurn: { responses: 1, assistants: 2 },
+    nextTurn: 1,
   },
   {
     name: '401: 502',
@@ -121,13 +121,13 @@ const FAULTS: Row[] = [
     faults: ({ adapter }) => [{ kind: 'status', route: adapter.turnRoute, status: 401, body: quoting('Incorrect API key provided', 'invalid_api_key') }],
     expected: () => ({ kind: 'error', status: 502, code: 'UPSTREAM_REJECTED' }),
     attempts: 1,
-    nextTurn: { responses: 1, assistants: 2 },
+    nextTurn: 1,
   },
   {
     name: '404 on a vanished conversation/thread: 200 on a new one',
     profile: 'plain',
     expected: () => ({ kind: 'new-thread' }),
-    nextTurn: { responses: 2, assistants: 2 },
+    nextTurn: 2,
   },
   {
     name: 'malformed JSON: 502',
@@ -135,13 +135,13 @@ const FAULTS: Row[] = [
     // Assistants: on the (non-streamed) message call, so the SDK really parses the garbage.
     faults: ({ adapter }) => [{ kind: 'malformed-json', route: adapter.firstTurnCall }],
     expected: () => ({ kind: 'error', status: 502, code: 'UPSTREAM_FAILED' }),
-    nextTurn: { responses: 1, assistants: 1 },
+    nextTurn: 1,
   },
   {
     name: 'connection refused: 502 UPSTREAM_UNREACHABLE',
     profile: 'refused',
     expected: () => ({ kind: 'error', status: 502, code: 'UPSTREAM_UNREACHABLE' }),
-    nextTurn: { responses: 1, assistants: 1 },
+    nextTurn: 1,
   },
   {
     name: `a hang past OPENAI_TIMEOUT_MS=${TIMEOUT_MS}: 504`,
@@ -149,7 +149,7 @@ const FAULTS: Row[] = [
     faults: ({ adapter }) => [{ kind: 'hang', route: adapter.turnRoute }],
     expected: () => ({ kind: 'error', status: 504, code: 'UPSTREAM_TIMEOUT' }),
     abortsUpstream: true,
-    nextTurn: { responses: 1, assistants: 2 },
+    nextTurn: 1,
   },
   {
     // The SDK's own timer stops at the response headers: only the service's idle watchdog catches this one.
@@ -164,7 +164,7 @@ const FAULTS: Row[] = [
     },
     expected: () => ({ kind: 'error', status: 504, code: 'UPSTREAM_TIMEOUT' }),
     abortsUpstream: true,
-    nextTurn: { responses: 1, assistants: 2 },
+    nextTurn: 1,
   },
   {
     name: 'a stream that breaks in the middle: 502',
@@ -182,7 +182,7 @@ const FAULTS: Row[] = [
       route === '/api/chat/stream'
         ? { kind: 'error', status: 502, code: 'UPSTREAM_FAILED', deltas: BREAK_AFTER_DELTAS }
         : { kind: 'error', status: 502, code: adapter.name === 'responses' ? 'UPSTREAM_UNREACHABLE' : 'UPSTREAM_FAILED' },
-    nextTurn: { responses: 1, assistants: 2 },
+    nextTurn: 1,
   },
   {
     name: 'a response/run that ends failed: 502',
@@ -193,7 +193,7 @@ const FAULTS: Row[] = [
         : { kind: 'run-outcome', status: 'failed', lastErrorCode: 'server_error' },
     ],
     expected: () => ({ kind: 'error', status: 502, code: 'UPSTREAM_FAILED' }),
-    nextTurn: { responses: 1, assistants: 2 },
+    nextTurn: 1,
   },
   {
     name: 'a response/run that comes back incomplete: 502',
@@ -203,14 +203,14 @@ const FAULTS: Row[] = [
     ],
     // Part of the answer streams before the end says it is incomplete.
     expected: ({ route }) => ({ kind: 'error', status: 502, code: 'UPSTREAM_FAILED', deltas: route === '/api/chat/stream' ? 'some' : undefined }),
-    nextTurn: { responses: 1, assistants: 2 },
+    nextTurn: 1,
   },
   {
     name: 'a conversation/thread busy upstream (conversation_locked / a stale active run): 200',
     profile: 'plain',
     faults: ({ adapter }) => [adapter.name === 'responses' ? { kind: 'conversation-locked' } : { kind: 'stale-active-run' }],
     expected: () => ({ kind: 'answer' }),
-    nextTurn: { responses: 2, assistants: 2 },
+    nextTurn: 2,
   },
 ];
 
@@ -392,7 +392,7 @@ describe.each(ADAPTERS)('fault matrix: $name adapter', (adapter) => {
         const after = await post(app, route, { user_id: user, message: next });
         expectNoSecrets(after);
         const answered = answerOf(after, route);
-        expect(answered).toEqual({ answer: fake.answerFor(next, row.nextTurn[adapter.name]), user_id: user, thread_id: expect.stringMatching(adapter.threadId) });
+        expect(answered).toEqual({ answer: fake.answerFor(next, row.nextTurn), user_id: user, thread_id: expect.stringMatching(adapter.threadId) });
         if (thread !== undefined) expect(answered.thread_id).toBe(thread);
       } finally {
         await stopRelay?.();

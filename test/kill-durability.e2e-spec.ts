@@ -173,7 +173,9 @@ describe(`SIGKILL during bursts of concurrent chats (KILL_SEED=${SEED})`, () => 
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       expect({ userId, status: response.status }).toEqual({ userId, status: 200 });
-      expect(await response.json()).toEqual({ user_id: userId, messages: log[userId] ?? [] });
+      // History serves the texts and the time; the file also holds the model and the usage.
+      const messages = (log[userId] ?? []).map(({ user, bot, timestamp }) => ({ user, bot, timestamp }));
+      expect(await response.json()).toEqual({ user_id: userId, messages, next_before: null });
     }
     finalService.kill('SIGTERM');
     expect(await finalService.exited).toEqual({ code: 0, signal: null });
@@ -237,7 +239,13 @@ function checkLogShape(log: LogFile, users: Set<string>, notBeforeSeconds: numbe
     expect([...users]).toContain(userId);
     expect(Array.isArray(exchanges)).toBe(true);
     for (const e of exchanges) {
-      expect(e).toEqual({ user: expect.any(String), bot: expect.stringMatching(ANSWER), timestamp: expect.any(Number) });
+      expect(e).toEqual({
+        user: expect.any(String),
+        bot: expect.stringMatching(ANSWER),
+        timestamp: expect.any(Number),
+        model: expect.any(String),
+        usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number), total_tokens: expect.any(Number) },
+      });
       // Unix seconds with milliseconds as the fraction.
       expect(e.timestamp).toBeGreaterThanOrEqual(Math.floor(notBeforeSeconds));
       expect(e.timestamp).toBeLessThanOrEqual(now + 1);

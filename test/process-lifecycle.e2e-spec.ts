@@ -1,8 +1,13 @@
-import { readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { ServiceProcess } from './support/service-process';
 import { makeTempDir } from './support/test-app';
 import { waitFor } from './support/wait-for';
+
+/** The unprivileged user a root test run starts the service as, where file modes must matter. */
+const NOBODY = 65534;
 
 describe('the service as a process', () => {
   let dir: string;
@@ -32,6 +37,17 @@ describe('the service as a process', () => {
     expect(code).not.toBe(0);
     expect(service.logs).toMatch(message);
     expect(service.logs).not.toContain('sk-canary-secret');
+  });
+
+  it.each([
+    ['true', true],
+    ['1', false],
+    ['10.0.0.0/8', false],
+  ])('with TRUST_PROXY=%s warns at start-up that any client can pick its IP: %s', async (value, warns) => {
+    service = await ServiceProcess.start({ TRUST_PROXY: value }, dir);
+    const warning = /WARN.*TRUST_PROXY=true.*any client can pick its own IP.*hop count.*subnets/;
+    if (warns) expect(service.logs).toMatch(warning);
+    else expect(service.logs).not.toMatch(/TRUST_PROXY=true/);
   });
 
   it('starts on the local assistant without a key and warns that answers are not from a model', async () => {
@@ -143,5 +159,40 @@ describe('the service as a process', () => {
     } finally {
       await fake.stop();
     }
+  });
+
+  it('on SIGTERM does not wait for clients that stopped half-way through their request, nor for idle sockets', async () => {
+    const started = await ServiceProcess.start({ ASSISTANT_API: 'local', SHUTDOWN_GRACE_MS: '10000' }, dir);
+    service = started;
+    const { hostname, port } = new URL(started.url);
+    const halfSent = connect(Number(port), hostname, () =>
+      halfSent.write('POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"mess'),
+    );
+    const idle = connect(Number(port), hostname);
+    const kept = await fetch(`${started.url}/api/health`);
+    expect(kept.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = Date.now();
+    started.kill('SIGTERM');
+    expect(await started.exited).toEqual({ code: 0, signal: null });
+    // Far less than SHUTDOWN_GRACE_MS or HTTP_REQUEST_TIMEOUT_MS.
+    expect(Date.now() - before).toBeLessThan(3000);
+    expect(started.logs).toMatch(/closed 1 request\(s\) still sending their body/);
+    halfSent.destroy();
+    idle.destroy();
+  });
+
+  it.each([
+    ['a directory', async (path: string) => mkdir(path), 'is a directory, not a file'],
+    ['a file it may not read', async (path: string) => writeFile(path, '{}', { mode: 0o000 }), 'cannot be read: permission denied'],
+  ])('refuses to start when the log path is %s, in one line naming the variable and the path', async (_name, make, reason) => {
+    // Root reads any file whatever its mode, so the service runs as nobody, in a directory nobody owns.
+    await chmod(dir, 0o777);
+    const path = join(dir, 'conversations.json');
+    await make(path);
+    if (process.getuid?.() === 0) await chown(path, NOBODY, NOBODY);
+    service = ServiceProcess.spawn({ CONVERSATION_LOG_PATH: path }, dir, process.getuid?.() === 0 ? NOBODY : undefined);
+    expect((await service.exited).code).toBe(1);
+    expect(service.logs.trim()).toBe(`CONVERSATION_LOG_PATH: ${path} ${reason}`);
   });
 });

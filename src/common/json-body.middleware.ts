@@ -40,8 +40,8 @@ function contentTypeProblem(contentType: string | undefined): ServiceError | und
     return new ServiceError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'The request body must be JSON (Content-Type: application/json)');
   }
   const charset = CHARSET.exec(`;${parameters.join(';')}`)?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    return new ServiceError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'The request body must be JSON in UTF-8 (charset=utf-8, or no charset)');
+  if (charset !== undefined && charset !== 'utf-8') {
+    return new ServiceError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'The request body must be application/json in UTF-8 (charset=utf-8, or no charset)');
   }
   return undefined;
 }

@@ -1,11 +1,12 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { REQUEST_ID_HEADER } from '../common/api-docs';
-import { HealthReportDto, LivenessDto } from './dto/health-report.dto';
+import { HealthCheckDto, HealthReportDto, LivenessDto } from './dto/health-report.dto';
 import { HealthService } from './health.service';
 
 @ApiTags('health')
+@ApiExtraModels(HealthCheckDto)
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

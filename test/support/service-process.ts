@@ -26,10 +26,11 @@ export class ServiceProcess {
     return Object.assign(service, { url: `http://127.0.0.1:${port}` });
   }
 
-  /** Starts the service without waiting for anything; for start-up failures. */
-  static spawn(env: Record<string, string>, cwd: string): ServiceProcess {
+  /** Starts the service without waiting for anything; for start-up failures. `uid`: run as that user (needs root). */
+  static spawn(env: Record<string, string>, cwd: string, uid?: number): ServiceProcess {
     const child = spawn(process.execPath, [MAIN], {
       cwd,
+      ...(uid === undefined ? {} : { uid, gid: uid }),
       env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -13,6 +13,9 @@ const SERVICE_VARIABLES = [
   'OPENAI_INSTRUCTIONS', 'OPENAI_TEMPERATURE', 'OPENAI_MAX_OUTPUT_TOKENS', 'OPENAI_TIMEOUT_MS', 'OPENAI_MAX_RETRIES',
   'THROTTLE_LIMIT', 'THROTTLE_TTL_MS', 'CORS_ORIGINS', 'TRUST_PROXY', 'MESSAGE_MAX_CHARS', 'CONVERSATION_LOG_PATH',
   'THREAD_STORE_PATH', 'SHUTDOWN_GRACE_MS', 'LOG_LEVEL', 'NODE_ENV', 'OPENAI_LOG', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID',
+  'HTTP_REQUEST_TIMEOUT_MS', 'DATABASE_URL', 'REDIS_URL', 'TURN_LOCK_TTL_MS', 'AUTH_MODE', 'API_KEYS', 'JWT_JWKS_URL',
+  'JWT_PUBLIC_KEY', 'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_USER_CLAIM', 'LOG_FORMAT', 'METRICS_TOKEN',
+  'OPENAI_ALLOWED_MODELS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOWED_HOSTS', 'JOB_STORE_PATH',
 ];
 
 export interface TestApp {
@@ -61,6 +64,8 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
     logPath,
     threadStorePath,
     close: async () => {
+      // As main.ts's shutdown does: clients' kept-alive and never-used sockets must not hold the close.
+      app.getHttpServer().closeAllConnections();
       await app.close();
       if (dir === undefined) await rm(ownDir, { recursive: true, force: true });
     },

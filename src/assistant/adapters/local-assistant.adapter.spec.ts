@@ -86,7 +86,7 @@ describe('LocalAssistantAdapter', () => {
     const deltas: string[] = [];
     const result = await assistant.answer({ threadId: streamed, message: 'Tell me more', onDelta: (text) => deltas.push(text) });
 
-    expect(result).toMatchObject({ text: expected[1], model: 'local-echo', usage: undefined });
+    expect(result).toMatchObject({ text: expected[1], model: undefined, usage: undefined });
     expect(deltas.join('')).toBe(expected[1]);
     expect(deltas.length).toBe(expected[1].split(' ').length);
     expect(await ask(assistant, streamed, 'next')).toContain('Turn 3. You said: "next". Before that you said: "Tell me more".');

@@ -4,13 +4,11 @@ import { Logger } from '@nestjs/common';
 import { AssistantService, type TurnAnswer, type TurnReceipt, type TurnRequest } from '../assistant.port';
 import { abortedError, withReceipt } from '../errors/assistant.error';
 
-export const LOCAL_MODEL = 'local-echo';
-
 /**
  * An offline assistant for running without a key: deterministic answers that show
  * the conversation is remembered (the turn number, this and the previous message).
  * Conversations live in memory, so a restart starts them over. It reports no
- * token usage: it spends none.
+ * model and no token usage: there is no model, and it spends none.
  */
 export class LocalAssistantAdapter extends AssistantService {
   readonly mode = 'local' as const;
@@ -44,7 +42,7 @@ export class LocalAssistantAdapter extends AssistantService {
     }
     // Remembered only once the whole answer went out, like an upstream turn.
     this.threads.set(threadId, [...history, message]);
-    return { text, model: LOCAL_MODEL, usage: undefined, receipt };
+    return { text, model: undefined, usage: undefined, receipt };
   }
 
   async discardTurn({ threadId, message }: TurnReceipt): Promise<void> {

@@ -14,6 +14,8 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
   const raw = headers?.get('retry-after')?.trim();
   if (!raw) return undefined;
   if (/^\d+(\.\d+)?$/.test(raw)) return Number.parseFloat(raw) * 1000;
+  // An HTTP date names its day and month; Date.parse would also take "-3" as a year.
+  if (!/[a-z]/i.test(raw)) return undefined;
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -1,8 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString } from 'class-validator';
 import { IsUserId } from './user-id.rule';
 
+@ApiSchema({ name: 'ChatRequest' })
 export class ChatRequestDto {
   @ApiProperty({
     description: 'What the user says. Trimmed; then 1 to MESSAGE_MAX_CHARS (default 8000) characters (Unicode code points).',

@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'ChatResponse' })
 export class ChatResponseDto {
   @ApiProperty({ description: "The assistant's answer.", example: 'Hello there! How can I help you today?' })
   answer!: string;

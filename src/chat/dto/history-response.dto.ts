@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'Exchange' })
 export class ExchangeDto {
   @ApiProperty({ description: 'What the user said.', example: 'Hello!' })
   user!: string;
@@ -11,6 +12,7 @@ export class ExchangeDto {
   timestamp!: number;
 }
 
+@ApiSchema({ name: 'HistoryPage' })
 export class HistoryResponseDto {
   @ApiProperty({ example: 'user123' })
   user_id!: string;

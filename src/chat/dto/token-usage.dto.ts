@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { TokenUsage } from '../../assistant/assistant.port';
 
+@ApiSchema({ name: 'TokenUsage' })
 export class TokenUsageDto implements TokenUsage {
   @ApiProperty({ example: 42 })
   input_tokens!: number;

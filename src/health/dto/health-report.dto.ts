@@ -1,8 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
 
 export const HEALTH_STATUSES = ['ok', 'error'] as const;
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
+@ApiSchema({ name: 'HealthCheck' })
 export class HealthCheckDto {
   @ApiProperty({ enum: HEALTH_STATUSES, enumName: 'HealthStatus', example: 'ok' })
   status!: HealthStatus;
@@ -14,6 +15,7 @@ export class HealthCheckDto {
   mode?: string;
 }
 
+@ApiSchema({ name: 'HealthReport' })
 export class HealthReportDto {
   @ApiProperty({ enum: HEALTH_STATUSES, enumName: 'HealthStatus', description: '`ok` only when every check is.', example: 'ok' })
   status!: HealthStatus;
@@ -21,12 +23,13 @@ export class HealthReportDto {
   @ApiProperty({
     description: 'One entry per dependency: `assistant` (its configuration), `store`, and `redis` when REDIS_URL is set.',
     type: 'object',
-    additionalProperties: { $ref: '#/components/schemas/HealthCheckDto' },
+    additionalProperties: { $ref: getSchemaPath(HealthCheckDto) },
     example: { assistant: { status: 'ok', mode: 'local' }, store: { status: 'ok' } },
   })
   checks!: Record<string, HealthCheckDto>;
 }
 
+@ApiSchema({ name: 'Liveness' })
 export class LivenessDto {
   @ApiProperty({ enum: ['ok'], example: 'ok' })
   status!: 'ok';
