@@ -28,4 +28,17 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', process: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The demo page's script runs in the browser as a module.
+    files: ['public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'localStorage', 'sessionStorage', 'fetch', 'crypto', 'URL', 'URLSearchParams', 'TextDecoderStream'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+    rules: { eqeqeq: ['error', 'always'] },
+  },
 );

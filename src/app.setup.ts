@@ -11,6 +11,7 @@ import { securityHeaders } from './common/security-headers';
 import { setupSwagger } from './common/swagger.setup';
 import { appConfig } from './config/app.config';
 import { loggingConfig } from './config/logging.config';
+import { demoPage } from './demo/demo-page.middleware';
 
 const EXPOSED_HEADERS = ['Retry-After', 'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
 
@@ -38,6 +39,8 @@ export function configureApp(app: NestExpressApplication): { inFlight: InFlightR
   const inFlight = new InFlightRequests();
   app.use(inFlight.middleware());
   app.use(requestLogger());
+  // The demo chat page at / (public, outside /api, behind the same CSP as everything else).
+  app.use(demoPage());
   // Before the body parser, so that its 4xx answers reach browsers too.
   app.enableCors({
     origin: http.corsOrigins === '*' ? '*' : [...http.corsOrigins],
