@@ -5,6 +5,8 @@ import { ChatModule } from './chat/chat.module';
 import { type AppConfigOptions, AppConfigModule } from './config/app-config.module';
 import { throttleConfig } from './config/throttle.config';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
@@ -14,6 +16,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(options),
+        LoggingModule,
+        MetricsModule,
         ThrottlerModule.forRootAsync({
           inject: [throttleConfig.KEY],
           useFactory: (throttle: ConfigType<typeof throttleConfig>) => ({

@@ -1,17 +1,19 @@
-import { ConsoleLogger, Logger, ValidationPipe } from '@nestjs/common';
+import { Logger, ValidationPipe } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { applyRequestTimeouts } from './common/http-server';
 import { InFlightRequests } from './common/in-flight-requests';
 import { jsonBody } from './common/json-body.middleware';
-import { nestLogLevels } from './common/log-levels';
-import { requestLogger } from './common/request-logger.middleware';
 import { securityHeaders } from './common/security-headers';
 import { setupSwagger } from './common/swagger.setup';
 import { appConfig } from './config/app.config';
-import { loggingConfig } from './config/logging.config';
 import { demoPage } from './demo/demo-page.middleware';
+import { AppLogger } from './logging/logging.module';
+import { requestLogging } from './logging/request-logging.middleware';
+import { httpMetrics } from './metrics/http-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 
 const EXPOSED_HEADERS = ['Retry-After', 'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
 
@@ -21,9 +23,12 @@ const EXPOSED_HEADERS = ['Retry-After', 'X-Request-Id', 'X-RateLimit-Limit', 'X-
  */
 export function configureApp(app: NestExpressApplication): { inFlight: InFlightRequests } {
   const http = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
-  const logging = app.get<ConfigType<typeof loggingConfig>>(loggingConfig.KEY);
-  app.useLogger(new ConsoleLogger({ logLevels: nestLogLevels(logging.level), colors: Boolean(process.stdout.isTTY) }));
+  app.useLogger(app.get(PinoNestLogger));
   applyRequestTimeouts(app.getHttpServer(), http.httpRequestTimeoutMs);
+  // First of all: every request is timed, gets its id and its access line, also those refused before routing.
+  const metrics = app.get(MetricsService);
+  app.use(httpMetrics(metrics));
+  app.use(requestLogging(app.get(AppLogger).pino));
 
   app.disable('x-powered-by');
   app.use(securityHeaders());
@@ -38,7 +43,6 @@ export function configureApp(app: NestExpressApplication): { inFlight: InFlightR
 
   const inFlight = new InFlightRequests();
   app.use(inFlight.middleware());
-  app.use(requestLogger());
   // The demo chat page at / (public, outside /api, behind the same CSP as everything else).
   app.use(demoPage());
   // Before the body parser, so that its 4xx answers reach browsers too.
@@ -52,8 +56,9 @@ export function configureApp(app: NestExpressApplication): { inFlight: InFlightR
   app.use(...jsonBody());
 
   app.setGlobalPrefix('api');
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.useGlobalFilters(new HttpErrorFilter());
+  // One message per field: the first rule it breaks (a string of the wrong type breaks its range too).
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: true }));
+  app.useGlobalFilters(new HttpErrorFilter(metrics));
   setupSwagger(app);
   return { inFlight };
 }

@@ -187,7 +187,9 @@ function acceptChat200(path: string, res: Response, sent: { message?: string; us
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
     const events = parseSse(res.body.toString('utf8'));
     expect(events.map((e) => e.event).filter((name) => name !== 'delta')).toEqual(['done']);
-    reply = events.at(-1)!.data as Record<string, unknown>;
+    const { timing, ...done } = events.at(-1)!.data as Record<string, unknown>;
+    expect(timing).toEqual({ upstream_ms: expect.any(Number), app_ms: expect.any(Number) });
+    reply = done;
     const streamed = events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text);
     expect(streamed.join('')).toBe(reply.answer);
   } else {

@@ -38,7 +38,13 @@ describe('chat over Assistants v2 threads and runs (real SDK, fake upstream)', (
   it('creates a thread once per user, runs the assistant on it, and answers from the run’s message', async () => {
     await boot();
     const first = await chat({ user_id: 'ann', message: 'Hello' }).expect(200);
-    expect(first.body).toEqual({ answer: fake.answerFor('Hello', 1), user_id: 'ann', thread_id: expect.stringMatching(/^thread_/) });
+    const [reported] = fake.reportedUsage;
+    expect(first.body).toEqual({
+      answer: fake.answerFor('Hello', 1),
+      user_id: 'ann',
+      thread_id: expect.stringMatching(/^thread_/),
+      usage: { input_tokens: reported.input, output_tokens: reported.output, total_tokens: reported.total },
+    });
     const second = await chat({ user_id: 'ann', message: 'Again' }).expect(200);
     expect(second.body).toMatchObject({ answer: fake.answerFor('Again', 2), thread_id: first.body.thread_id });
 
@@ -114,7 +120,13 @@ describe('chat over Assistants v2 threads and runs (real SDK, fake upstream)', (
     expect(deltas.length).toBeGreaterThan(1);
     expect(events.at(-1)).toEqual({
       event: 'done',
-      data: { answer: deltas.join(''), user_id: 'sse', thread_id: expect.stringMatching(/^thread_/) },
+      data: {
+        answer: deltas.join(''),
+        user_id: 'sse',
+        thread_id: expect.stringMatching(/^thread_/),
+        usage: expect.objectContaining({ total_tokens: expect.any(Number) }),
+        timing: { upstream_ms: expect.any(Number), app_ms: expect.any(Number) },
+      },
     });
     expect(deltas.join('')).toBe(fake.answerFor('stream this run please', 1));
     expect((await logged()).sse).toHaveLength(1);

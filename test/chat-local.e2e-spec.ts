@@ -196,7 +196,10 @@ describe('chat with the local assistant', () => {
     const deltas = events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text);
     expect(deltas.length).toBeGreaterThan(5);
     const done = events.at(-1)!;
-    expect(done).toEqual({ event: 'done', data: { answer: deltas.join(''), user_id: 'words', thread_id: expect.stringMatching(/^local_/) } });
+    expect(done).toEqual({
+      event: 'done',
+      data: { answer: deltas.join(''), user_id: 'words', thread_id: expect.stringMatching(/^local_/), timing: { upstream_ms: expect.any(Number), app_ms: expect.any(Number) } },
+    });
     const history = await request(app.url).get('/api/chat/history').query({ user_id: 'words' }).expect(200);
     expect(history.body.messages).toEqual([{ user: 'say it slowly', bot: deltas.join(''), timestamp: expect.any(Number) }]);
   });

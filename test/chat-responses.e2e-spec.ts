@@ -45,7 +45,13 @@ describe('chat over OpenAI Conversations + Responses (real SDK, fake upstream)',
     expect(health.body.checks.assistant.mode).toBe('responses');
 
     const first = await chat({ user_id: 'ann', message: 'Hello' }).expect(200);
-    expect(first.body).toEqual({ answer: fake.answerFor('Hello', 1), user_id: 'ann', thread_id: expect.stringMatching(/^conv_/) });
+    const [reported] = fake.reportedUsage;
+    expect(first.body).toEqual({
+      answer: fake.answerFor('Hello', 1),
+      user_id: 'ann',
+      thread_id: expect.stringMatching(/^conv_/),
+      usage: { input_tokens: reported.input, output_tokens: reported.output, total_tokens: reported.total },
+    });
     const second = await chat({ user_id: 'ann', message: 'Again' }).expect(200);
     expect(second.body.answer).toBe(fake.answerFor('Again', 2));
     expect(second.body.thread_id).toBe(first.body.thread_id);
@@ -172,7 +178,13 @@ describe('chat over OpenAI Conversations + Responses (real SDK, fake upstream)',
     expect(deltas.length).toBeGreaterThan(1);
     const done = events.at(-1)!;
     expect(done.event).toBe('done');
-    expect(done.data).toEqual({ answer: deltas.join(''), user_id: 'st', thread_id: expect.stringMatching(/^conv_/) });
+    expect(done.data).toEqual({
+      answer: deltas.join(''),
+      user_id: 'st',
+      thread_id: expect.stringMatching(/^conv_/),
+      usage: expect.objectContaining({ total_tokens: expect.any(Number) }),
+      timing: { upstream_ms: expect.any(Number), app_ms: expect.any(Number) },
+    });
     expect(deltas.join('')).toBe(fake.answerFor('stream me please', 1));
     const [reported] = fake.reportedUsage;
     expect((await loggedUsers()).st).toEqual([

@@ -240,15 +240,23 @@ async function post(app: TestApp, route: ChatRoute, body: object): Promise<Reply
 }
 
 /** The answer of a 200, checked for the route's shape (a stream: deltas that add up to `done`). */
-function answerOf(reply: Reply, route: ChatRoute): { answer: string; user_id: string; thread_id: string } {
+type Answered = { answer: string; user_id: string; thread_id: string };
+
+/** The answer of a 200, without the usage and timing figures, which the fault matrix does not judge. */
+function answerOf(reply: Reply, route: ChatRoute): Answered {
   expect(reply.status).toBe(200);
-  if (route === '/api/chat') return reply.json as { answer: string; user_id: string; thread_id: string };
+  if (route === '/api/chat') return withoutFigures(reply.json);
   const done = reply.events.at(-1);
   expect(done?.event).toBe('done');
-  const data = done!.data as { answer: string; user_id: string; thread_id: string };
+  const data = withoutFigures(done!.data);
   const deltas = reply.events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text);
   expect(deltas.join('')).toBe(data.answer);
   return data;
+}
+
+function withoutFigures(body: unknown): Answered {
+  const { usage: _usage, timing: _timing, ...answered } = body as Answered & { usage?: unknown; timing?: unknown };
+  return answered;
 }
 
 function expectErrorBody(body: unknown, status: number, code: string, requestId: string | null): void {

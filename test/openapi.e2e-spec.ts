@@ -131,7 +131,7 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(stream['200'].content ?? {})).toEqual(['text/event-stream']);
     for (const status of ['400', '429', '502', '503', '504']) expect(Object.keys(stream[status].content ?? {})).toEqual(['application/json']);
     const events = JSON.stringify(stream['200'].content);
-    for (const schema of ['ChatStreamDelta', 'ChatResponse', 'ErrorBody']) expect(events).toContain(`#/components/schemas/${schema}`);
+    for (const schema of ['ChatStreamDelta', 'ChatStreamDone', 'ErrorBody']) expect(events).toContain(`#/components/schemas/${schema}`);
   });
 
   it('gives the error code as an enum of every code the service has', () => {

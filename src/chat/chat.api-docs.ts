@@ -4,7 +4,7 @@ import { ApiErrors, RATE_LIMIT_HEADERS, REQUEST_ID_HEADER, RETRY_AFTER_HEADER } 
 import { ErrorBody } from '../common/errors/error-body.dto';
 import { ChatRequestDto } from './dto/chat-request.dto';
 import { ChatResponseDto } from './dto/chat-response.dto';
-import { ChatStreamDeltaDto } from './dto/chat-stream-events.dto';
+import { ChatStreamDeltaDto, ChatStreamDoneDto } from './dto/chat-stream-events.dto';
 import { HistoryResponseDto } from './dto/history-response.dto';
 
 type ErrorSpec = Parameters<typeof ApiErrors>[number];
@@ -36,9 +36,16 @@ const TURN_ERRORS: ErrorSpec[] = [
   [HttpStatus.GATEWAY_TIMEOUT, 'One attempt upstream made no progress within OPENAI_TIMEOUT_MS (`UPSTREAM_TIMEOUT`)'],
 ];
 
+const SERVER_TIMING_HEADER = {
+  'Server-Timing': {
+    description: 'upstream;dur=MS (waiting for the model), app;dur=MS (the service’s own time), as browsers’ developer tools show it.',
+    schema: { type: 'string', example: 'upstream;dur=812.4, app;dur=3.1' },
+  },
+};
+
 const STREAM_EXAMPLE =
   'event: delta\ndata: {"text":"Hel"}\n\nevent: delta\ndata: {"text":"lo!"}\n\n' +
-  'event: done\ndata: {"answer":"Hello!","user_id":"user123","thread_id":"conv_68a1f0c2e4b08190"}\n\n';
+  'event: done\ndata: {"answer":"Hello!","user_id":"user123","thread_id":"conv_68a1f0c2e4b08190","usage":{"input_tokens":9,"output_tokens":2,"total_tokens":11},"timing":{"upstream_ms":812.4,"app_ms":3.1}}\n\n';
 
 /** One SSE event as a client sees it once parsed: its name and its JSON data. */
 function streamEvent(name: string, data: string, description: string): Record<string, unknown> {
@@ -61,7 +68,12 @@ export const ChatApiDocs = {
           'Requests of one user are answered one after another. The exchange is logged before the answer is sent.',
       }),
       ApiBody({ type: ChatRequestDto }),
-      ApiResponse({ status: HttpStatus.OK, description: 'The answer', type: ChatResponseDto, headers: { ...REQUEST_ID_HEADER, ...RATE_LIMIT_HEADERS } }),
+      ApiResponse({
+        status: HttpStatus.OK,
+        description: 'The answer',
+        type: ChatResponseDto,
+        headers: { ...REQUEST_ID_HEADER, ...RATE_LIMIT_HEADERS, ...SERVER_TIMING_HEADER },
+      }),
       ApiErrors(...TURN_ERRORS),
     ),
   stream: () =>
@@ -69,11 +81,11 @@ export const ChatApiDocs = {
       ApiOperation({
         summary: 'Send a message and get the answer as Server-Sent Events',
         description:
-          'Events: `delta` (`ChatStreamDelta`) for each piece of the answer, then `done` with the same body as POST /api/chat, ' +
+          'Events: `delta` (`ChatStreamDelta`) for each piece of the answer, then `done` (`ChatStreamDone`: the body of POST /api/chat and the turn’s timing), ' +
           'or `error` (`ErrorBody`) if it fails after it began. Failures before it begins are plain JSON errors with their status. ' +
           'Disconnecting cancels the generation upstream, and the exchange is then not logged.',
       }),
-      ApiExtraModels(ChatStreamDeltaDto, ChatResponseDto, ErrorBody),
+      ApiExtraModels(ChatStreamDeltaDto, ChatStreamDoneDto, ErrorBody),
       ApiBody({ type: ChatRequestDto }),
       ApiResponse({
         status: HttpStatus.OK,
@@ -84,7 +96,7 @@ export const ChatApiDocs = {
             schema: {
               oneOf: [
                 streamEvent('delta', getSchemaPath(ChatStreamDeltaDto), 'The next piece of the answer'),
-                streamEvent('done', getSchemaPath(ChatResponseDto), 'The whole answer; the exchange is logged'),
+                streamEvent('done', getSchemaPath(ChatStreamDoneDto), 'The whole answer and the turn’s timing; the exchange is logged'),
                 streamEvent('error', getSchemaPath(ErrorBody), 'A failure after the stream began; nothing was logged'),
               ],
             },

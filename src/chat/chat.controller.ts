@@ -3,6 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Logger, Post, Quer
 import { ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import type { ModelSettings } from '../assistant/assistant.port';
 import { AssistantErrorCode, isAssistantError } from '../assistant/errors/assistant.error';
 import { OPEN_NAMESPACE, type UserKey } from '../auth/user-key';
 import { abortOnDisconnect } from '../common/client-disconnect';
@@ -17,7 +18,9 @@ import { decodeCursor, encodeCursor } from './dto/history-cursor';
 import { DEFAULT_HISTORY_LIMIT, HistoryQueryDto } from './dto/history-query.dto';
 import type { HistoryResponseDto } from './dto/history-response.dto';
 import { UserIdQueryDto } from './dto/user-id-query.dto';
-import { MessageLengthPipe } from './message-length.pipe';
+import { ChatRequestPipe } from './chat-request.pipe';
+import type { ChatStreamDoneDto } from './dto/chat-stream-events.dto';
+import { millisecondsSince, requestStart } from '../metrics/http-metrics.middleware';
 import { SseWriter } from './sse-writer';
 
 @ApiTags('chat')
@@ -31,27 +34,31 @@ export class ChatController {
   @Post()
   @HttpCode(HttpStatus.OK)
   @ChatApiDocs.chat()
-  async send(@Body(MessageLengthPipe) body: ChatRequestDto, @Res({ passthrough: true }) res: Response): Promise<ChatResponseDto> {
-    const reply = await this.chat.chat({ user: userOf(body.user_id), message: body.message, signal: abortOnDisconnect(res) });
+  async send(@Body(ChatRequestPipe) body: ChatRequestDto, @Res({ passthrough: true }) res: Response): Promise<ChatResponseDto> {
+    const reply = await this.chat.chat({ user: userOf(body.user_id), message: body.message, settings: settingsOf(body), signal: abortOnDisconnect(res) });
+    const { upstream_ms, app_ms } = timingOf(reply, res);
+    res.setHeader('Server-Timing', `upstream;dur=${upstream_ms}, app;dur=${app_ms}`);
     return toResponse(reply);
   }
 
   @Post('stream')
   @ChatApiDocs.stream()
-  async stream(@Body(MessageLengthPipe) body: ChatRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async stream(@Body(ChatRequestPipe) body: ChatRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     const sse = new SseWriter(res);
     try {
       const reply = await this.chat.chat({
         user: userOf(body.user_id),
         message: body.message,
+        settings: settingsOf(body),
         signal: abortOnDisconnect(res),
         onDelta: (text) => sse.send('delta', { text }),
       });
-      sse.send('done', toResponse(reply));
+      const done: ChatStreamDoneDto = { ...toResponse(reply), timing: timingOf(reply, res) };
+      sse.send('done', done);
       sse.end();
     } catch (error) {
       if (!sse.started) return sendError(error, req, res, this.logger);
-      const requestId = requestIdOf(req, res);
+      const requestId = requestIdOf(req);
       if (isAssistantError(error, AssistantErrorCode.ABORTED)) this.logger.log(`stream of ${req.path} cancelled: the client went away`);
       else {
         const { status, body: errorBody, unexpected } = renderError(error, requestId);
@@ -95,6 +102,23 @@ function userOf(userId: string | undefined): UserKey {
   return { namespace: OPEN_NAMESPACE, userId: userId ?? `anon-${randomUUID()}` };
 }
 
+function settingsOf({ model, temperature, max_output_tokens }: ChatRequestDto): ModelSettings {
+  return { model, temperature, maxOutputTokens: max_output_tokens };
+}
+
 function toResponse(reply: ChatReply): ChatResponseDto {
-  return { answer: reply.answer, user_id: reply.userId, thread_id: reply.threadId };
+  const body: ChatResponseDto = { answer: reply.answer, user_id: reply.userId, thread_id: reply.threadId };
+  if (reply.usage !== undefined) body.usage = reply.usage;
+  return body;
+}
+
+/** The turn's time split between the model and the service, from the request's arrival until now, in ms to 0.1. */
+function timingOf(reply: ChatReply, res: Response): { upstream_ms: number; app_ms: number } {
+  const total = millisecondsSince(requestStart(res));
+  const upstream = Math.min(reply.upstreamMs, total);
+  return { upstream_ms: round(upstream), app_ms: round(total - upstream) };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

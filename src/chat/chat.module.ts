@@ -5,11 +5,11 @@ import { ThreadsModule } from '../threads/threads.module';
 import { TurnsModule } from '../turns/turns.module';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
-import { MessageLengthPipe } from './message-length.pipe';
+import { ChatRequestPipe } from './chat-request.pipe';
 
 @Module({
   imports: [AssistantModule, ThreadsModule, ConversationLogModule, TurnsModule],
   controllers: [ChatController],
-  providers: [ChatService, MessageLengthPipe],
+  providers: [ChatService, ChatRequestPipe],
 })
 export class ChatModule {}

@@ -10,6 +10,7 @@ import type { UserKey } from '../auth/user-key';
 import { JsonFileConversationLogStore } from '../conversation-log/adapters/json-file-conversation-log.store';
 import type { Exchange } from '../conversation-log/conversation-log.port';
 import { ConversationLogService } from '../conversation-log/conversation-log.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { StorageError, StorageErrorCode } from '../persistence/errors/storage.error';
 import { JsonFileThreadStore } from '../threads/adapters/json-file-thread.store';
 import { ThreadRegistry } from '../threads/thread-registry';
@@ -54,6 +55,7 @@ describe('ChatService with the local assistant and the JSON stores', () => {
   let threads: JsonFileThreadStore;
   let assistant: ObservedAssistant;
   let chat: ChatService;
+  let metrics: MetricsService;
 
   beforeEach(async () => {
     logs = captureLogs();
@@ -62,7 +64,8 @@ describe('ChatService with the local assistant and the JSON stores', () => {
     threads = new JsonFileThreadStore(join(dir, 'threads.json'));
     await Promise.all([log.onModuleInit(), threads.onModuleInit()]);
     assistant = new ObservedAssistant(0);
-    chat = new ChatService(assistant, new ThreadRegistry(threads, assistant), new ConversationLogService(log), new InProcessTurnLock(), { level: 'info' });
+    metrics = new MetricsService();
+    chat = new ChatService(assistant, new ThreadRegistry(threads, assistant, metrics), new ConversationLogService(log, metrics), new InProcessTurnLock(), metrics, { level: 'info', format: 'json' });
   });
 
   afterEach(async () => {
@@ -74,7 +77,14 @@ describe('ChatService with the local assistant and the JSON stores', () => {
   it('answers on the user’s conversation and logs the exchange before it returns', async () => {
     const first = await chat.chat({ user: alice, message: 'one' });
     const second = await chat.chat({ user: alice, message: 'two' });
-    expect(first).toEqual({ answer: expect.stringContaining('Turn 1'), userId: 'alice', threadId: expect.stringMatching(/^local_/), model: undefined, usage: undefined });
+    expect(first).toEqual({
+      answer: expect.stringContaining('Turn 1'),
+      userId: 'alice',
+      threadId: expect.stringMatching(/^local_/),
+      model: undefined,
+      usage: undefined,
+      upstreamMs: expect.any(Number),
+    });
     expect(second.threadId).toBe(first.threadId);
     expect((await wholeHistory(log, alice)).map((exchange) => exchange.user)).toEqual(['one', 'two']);
   });
@@ -127,7 +137,7 @@ describe('ChatService with the local assistant and the JSON stores', () => {
 
   it('takes back the turn an aborted stream left, and logs nothing', async () => {
     const slow = new ObservedAssistant(20);
-    const service = new ChatService(slow, new ThreadRegistry(threads, slow), new ConversationLogService(log), new InProcessTurnLock(), { level: 'info' });
+    const service = new ChatService(slow, new ThreadRegistry(threads, slow, metrics), new ConversationLogService(log, metrics), new InProcessTurnLock(), metrics, { level: 'info', format: 'json' });
     const controller = new AbortController();
     const deltas: string[] = [];
     const failed = service.chat({ user: alice, message: 'a long question', signal: controller.signal, onDelta: (text) => deltas.push(text) === 2 && controller.abort() });

@@ -1,13 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { AssistantService, type ModelSettings, type TokenUsage, type TurnReceipt } from '../assistant/assistant.port';
+import { AssistantService, type ModelSettings, type TokenUsage, type TurnAnswer, type TurnReceipt, type TurnRequest } from '../assistant/assistant.port';
 import { abortedError, AssistantError } from '../assistant/errors/assistant.error';
+import { ServiceError } from '../common/errors/service.error';
 import type { UserKey } from '../auth/user-key';
 import { loggingConfig } from '../config/logging.config';
 import type { HistoryPage, HistoryQuery } from '../conversation-log/conversation-log.port';
 import { ConversationLogService } from '../conversation-log/conversation-log.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { ThreadRegistry } from '../threads/thread-registry';
-import { TurnLock } from '../turns/turn-lock.port';
+import { type TurnLease, TurnLock } from '../turns/turn-lock.port';
+import { TurnTiming } from './turn-timing';
 
 export interface ChatTurn {
   user: UserKey;
@@ -25,6 +28,8 @@ export interface ChatReply {
   threadId: string;
   model: string | undefined;
   usage: TokenUsage | undefined;
+  /** Milliseconds this turn spent waiting for the model. */
+  upstreamMs: number;
 }
 
 /**
@@ -45,19 +50,21 @@ export class ChatService {
     private readonly threads: ThreadRegistry,
     private readonly log: ConversationLogService,
     private readonly turns: TurnLock,
+    private readonly metrics: MetricsService,
     @Inject(loggingConfig.KEY) logging: ConfigType<typeof loggingConfig>,
   ) {
     this.debug = logging.level === 'debug';
   }
 
   async chat({ user, message, settings, signal, onDelta }: ChatTurn): Promise<ChatReply> {
-    const lease = await this.turns.acquire(user, signal);
+    const started = process.hrtime.bigint();
+    const lease = await this.waitForTurn(user, signal);
+    const timing = new TurnTiming();
     let undoing: Promise<void> | undefined;
     try {
       if (this.debug) this.logger.debug(`message from ${user.userId}: ${JSON.stringify(message)}`);
-      const { threadId, result: answer } = await this.threads.withThread(user, signal, (id) =>
-        this.assistant.answer({ threadId: id, message, settings, signal, onDelta }),
-      );
+      const request = { message, settings, signal, onDelta: onDelta && this.timingFirstDelta(started, onDelta) };
+      const { threadId, result: answer } = await this.threads.withThread(user, signal, (id) => this.ask({ ...request, threadId: id }, timing), timing);
       if (this.debug) this.logger.debug(`answer to ${user.userId}: ${JSON.stringify(answer.text)}`);
       try {
         if (signal?.aborted) throw abortedError();
@@ -66,14 +73,14 @@ export class ChatService {
         undoing = this.takeBack(answer.receipt);
         throw error;
       }
-      return { answer: answer.text, userId: user.userId, threadId, model: answer.model, usage: answer.usage };
+      return { answer: answer.text, userId: user.userId, threadId, model: answer.model, usage: answer.usage, upstreamMs: timing.upstreamMs };
     } catch (error) {
       if (undoing === undefined && error instanceof AssistantError && error.receipt !== undefined) undoing = this.takeBack(error.receipt);
       throw error;
     } finally {
       // The client's error need not wait for the clean-up; the user's next turn must.
-      if (undoing === undefined) lease.release();
-      else void undoing.finally(() => lease.release());
+      if (undoing === undefined) this.endTurn(lease);
+      else void undoing.finally(() => this.endTurn(lease));
     }
   }
 
@@ -100,6 +107,50 @@ export class ChatService {
     } finally {
       lease.release();
     }
+  }
+
+  private async waitForTurn(user: UserKey, signal: AbortSignal | undefined): Promise<TurnLease> {
+    this.metrics.turnsWaiting.inc();
+    try {
+      const lease = await this.turns.acquire(user, signal);
+      this.metrics.turnsInFlight.inc();
+      return lease;
+    } finally {
+      this.metrics.turnsWaiting.dec();
+    }
+  }
+
+  private endTurn(lease: TurnLease): void {
+    this.metrics.turnsInFlight.dec();
+    lease.release();
+  }
+
+  /** One answer upstream, timed for Server-Timing and the metrics. */
+  private async ask(request: TurnRequest, timing: TurnTiming): Promise<TurnAnswer> {
+    const started = process.hrtime.bigint();
+    let outcome = 'ok';
+    let answer: TurnAnswer | undefined;
+    try {
+      answer = await timing.upstream(() => this.assistant.answer(request));
+      return answer;
+    } catch (error) {
+      outcome = error instanceof ServiceError ? error.code : 'error';
+      throw error;
+    } finally {
+      this.metrics.answered(this.assistant.mode, outcome, Number(process.hrtime.bigint() - started) / 1e9, answer?.usage);
+    }
+  }
+
+  /** `onDelta`, noting how long the turn waited for its first piece of answer. */
+  private timingFirstDelta(started: bigint, onDelta: (text: string) => void): (text: string) => void {
+    let first = true;
+    return (text) => {
+      if (first) {
+        first = false;
+        this.metrics.firstDeltaAfter(this.assistant.mode, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+      onDelta(text);
+    };
   }
 
   private takeBack(receipt: TurnReceipt): Promise<void> {

@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 
-const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The id of the request: the caller's `X-Request-Id` when it is sane, else a new UUID. */
-export function requestIdOf(req: Request, res: Response): string {
-  const existing = res.locals.requestId as string | undefined;
-  if (existing !== undefined) return existing;
-  const incoming = req.get('x-request-id');
-  const requestId = incoming !== undefined && INCOMING_ID.test(incoming) ? incoming : randomUUID();
-  res.locals.requestId = requestId;
-  return requestId;
+/**
+ * The id of the request, as the request logger gave it (the caller's sane
+ * X-Request-Id, or a new UUID). A request that never met the logger gets a new one.
+ */
+export function requestIdOf(req: Request): string {
+  if (typeof req.id !== 'string') req.id = randomUUID();
+  return req.id;
 }

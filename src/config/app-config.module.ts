@@ -3,6 +3,8 @@ import { ConfigModule } from '@nestjs/config';
 import { appConfig, parseAppConfig } from './app.config';
 import { EnvReader, type Environment } from './env-reader';
 import { loggingConfig, parseLoggingConfig } from './logging.config';
+import { metricsConfig, parseMetricsConfig } from './metrics.config';
+import { modelsConfig, parseModelsConfig } from './models.config';
 import { openAiConfig, parseOpenAiConfig } from './openai.config';
 import { parseStoresConfig, storesConfig } from './stores.config';
 import { parseThrottleConfig, throttleConfig } from './throttle.config';
@@ -20,6 +22,8 @@ export function validateEnvironment(env: Environment): Environment {
   parseThrottleConfig(reader);
   parseStoresConfig(reader);
   parseLoggingConfig(reader);
+  parseMetricsConfig(reader);
+  parseModelsConfig(reader);
   reader.assertValid();
   return env;
 }
@@ -31,7 +35,7 @@ export class AppConfigModule {
       isGlobal: true,
       ignoreEnvFile: !readEnvFile,
       validate: validateEnvironment,
-      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig],
+      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig, metricsConfig, modelsConfig],
     });
   }
 }

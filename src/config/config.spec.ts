@@ -37,7 +37,7 @@ describe('configuration', () => {
       httpRequestTimeoutMs: 30000,
     });
     expect(parseNamespace({}, parseThrottleConfig)).toEqual({ limit: 5, ttlMs: 60000 });
-    expect(parseNamespace({}, parseLoggingConfig)).toEqual({ level: 'info' });
+    expect(parseNamespace({}, parseLoggingConfig)).toEqual({ level: 'info', format: 'pretty' });
     expect(parseNamespace({}, parseOpenAiConfig)).toEqual({ mode: 'local' });
     expect(parseNamespace({}, parseStoresConfig)).toEqual({
       conversationLogPath: resolve('conversations.json'),
@@ -108,7 +108,14 @@ describe('configuration', () => {
     ['Error', 'error'],
     [' info ', 'info'],
   ])('reads LOG_LEVEL=%s as %s', (raw, level) => {
-    expect(parseNamespace({ LOG_LEVEL: raw }, parseLoggingConfig)).toEqual({ level });
+    expect(parseNamespace({ LOG_LEVEL: raw }, parseLoggingConfig)).toEqual({ level, format: 'pretty' });
+  });
+
+  it('writes JSON logs by default in production, and as LOG_FORMAT says otherwise', () => {
+    expect(parseNamespace({ NODE_ENV: 'production' }, parseLoggingConfig).format).toBe('json');
+    expect(parseNamespace({ NODE_ENV: 'production', LOG_FORMAT: 'Pretty' }, parseLoggingConfig).format).toBe('pretty');
+    expect(parseNamespace({ LOG_FORMAT: 'json' }, parseLoggingConfig).format).toBe('json');
+    expect(validationError({ LOG_FORMAT: 'xml' }).problems).toEqual([expect.stringMatching(/^LOG_FORMAT must be one of json, pretty$/)]);
   });
 
   it.each<[string, unknown]>([

@@ -1,15 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import type { UserKey } from '../auth/user-key';
+import { MetricsService } from '../metrics/metrics.service';
 import { ConversationLogStore, type Exchange, type HistoryPage, type HistoryQuery } from './conversation-log.port';
 
 /** Records every answered exchange, before the answer is sent, and reads a user's history page by page. */
 @Injectable()
 export class ConversationLogService {
-  constructor(private readonly store: ConversationLogStore) {}
+  constructor(
+    private readonly store: ConversationLogStore,
+    private readonly metrics: MetricsService,
+  ) {}
 
   /** Resolves once the exchange is durable. */
   record(user: UserKey, exchange: Omit<Exchange, 'timestamp'>): Promise<void> {
-    return this.store.append(user, { ...exchange, timestamp: Date.now() / 1000 });
+    return this.metrics.storeWriting('conversation_log', () => this.store.append(user, { ...exchange, timestamp: Date.now() / 1000 }));
   }
 
   page(user: UserKey, query: HistoryQuery): Promise<HistoryPage> {
@@ -17,6 +21,6 @@ export class ConversationLogService {
   }
 
   erase(user: UserKey): Promise<void> {
-    return this.store.erase(user);
+    return this.metrics.storeWriting('conversation_log', () => this.store.erase(user));
   }
 }

@@ -5,6 +5,7 @@ import { captureLogs, type CapturedLogs } from '../../test/support/captured-logs
 import { LocalAssistantAdapter } from '../assistant/adapters/local-assistant.adapter';
 import { AssistantError, AssistantErrorCode } from '../assistant/errors/assistant.error';
 import type { UserKey } from '../auth/user-key';
+import { MetricsService } from '../metrics/metrics.service';
 import { JsonFileThreadStore } from './adapters/json-file-thread.store';
 import { ThreadRegistry } from './thread-registry';
 import type { ThreadRecord } from './thread-store.port';
@@ -33,7 +34,7 @@ describe('ThreadRegistry with the JSON file store and the local assistant', () =
     store = make(path);
     await store.onModuleInit();
     assistant = new LocalAssistantAdapter(0);
-    registry = new ThreadRegistry(store, assistant);
+    registry = new ThreadRegistry(store, assistant, new MetricsService());
   };
 
   const usersOnDisk = async (): Promise<Record<string, unknown>> =>

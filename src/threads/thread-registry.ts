@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AssistantService } from '../assistant/assistant.port';
 import { AssistantErrorCode, isAssistantError } from '../assistant/errors/assistant.error';
 import type { UserKey } from '../auth/user-key';
+import type { TurnTiming } from '../chat/turn-timing';
+import { MetricsService } from '../metrics/metrics.service';
 import { type ThreadRecord, ThreadStore } from './thread-store.port';
 
 /**
@@ -17,6 +19,7 @@ export class ThreadRegistry {
   constructor(
     private readonly store: ThreadStore,
     private readonly assistant: AssistantService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -25,22 +28,27 @@ export class ThreadRegistry {
    * never sent on a conversation that a restart would forget. One the upstream
    * no longer knows is replaced once, transparently.
    */
-  async withThread<T>(user: UserKey, signal: AbortSignal | undefined, ask: (threadId: string) => Promise<T>): Promise<{ threadId: string; result: T }> {
+  async withThread<T>(
+    user: UserKey,
+    signal: AbortSignal | undefined,
+    ask: (threadId: string) => Promise<T>,
+    timing?: TurnTiming,
+  ): Promise<{ threadId: string; result: T }> {
     const stored = await this.store.get(user);
-    const thread = stored?.mode === this.assistant.mode ? stored : await this.start(user, stored, signal);
+    const thread = stored?.mode === this.assistant.mode ? stored : await this.start(user, stored, signal, timing);
     try {
       return { threadId: thread.threadId, result: await ask(thread.threadId) };
     } catch (error) {
       if (!isAssistantError(error, AssistantErrorCode.THREAD_NOT_FOUND)) throw error;
       this.logger.warn(`conversation ${thread.threadId} is gone upstream; starting a new one`);
-      const replacement = await this.start(user, thread, signal);
+      const replacement = await this.start(user, thread, signal, timing);
       return { threadId: replacement.threadId, result: await ask(replacement.threadId) };
     }
   }
 
   /** Forgets the user's conversation; the next message starts a new one. The upstream one is deleted, best effort. */
   async reset(user: UserKey): Promise<void> {
-    const record = await this.store.delete(user);
+    const record = await this.metrics.storeWriting('thread_store', () => this.store.delete(user));
     if (record === undefined || record.mode !== this.assistant.mode) return;
     // The mapping is gone either way, so a leftover upstream conversation is only clutter.
     await this.assistant.deleteThread(record.threadId).catch((error: unknown) => {
@@ -53,15 +61,16 @@ export class ThreadRegistry {
    * process stored one first, theirs is used and ours is dropped, so a user
    * never ends up with two.
    */
-  private async start(user: UserKey, replacing: ThreadRecord | undefined, signal: AbortSignal | undefined): Promise<ThreadRecord> {
-    const threadId = await this.assistant.createThread(signal);
+  private async start(user: UserKey, replacing: ThreadRecord | undefined, signal: AbortSignal | undefined, timing?: TurnTiming): Promise<ThreadRecord> {
+    const create = (): Promise<string> => this.assistant.createThread(signal);
+    const threadId = await (timing === undefined ? create() : timing.upstream(create));
     const mine: ThreadRecord = { threadId, mode: this.assistant.mode, createdAt: Date.now() };
-    const holding = await this.store.swap(user, replacing?.threadId, mine);
+    const holding = await this.metrics.storeWriting('thread_store', () => this.store.swap(user, replacing?.threadId, mine));
     if (holding.threadId === threadId) return holding;
     this.logger.warn(`another process stored a conversation for this user first; dropping ${threadId}`);
     void this.assistant.deleteThread(threadId).catch(() => undefined);
     // Theirs, unless it belongs to another mode: then it is replaced, as after a mode switch.
-    return holding.mode === this.assistant.mode ? holding : this.start(user, holding, signal);
+    return holding.mode === this.assistant.mode ? holding : this.start(user, holding, signal, timing);
   }
 }
 

@@ -1,4 +1,5 @@
-import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { TokenUsageDto } from './token-usage.dto';
 
 @ApiSchema({ name: 'ChatResponse' })
 export class ChatResponseDto {
@@ -10,4 +11,7 @@ export class ChatResponseDto {
 
   @ApiProperty({ description: "The user's upstream conversation (or thread) id.", example: 'conv_68a1f0c2e4b08190' })
   thread_id!: string;
+
+  @ApiPropertyOptional({ type: TokenUsageDto, description: 'What the turn cost, when the upstream reported it (the local assistant does not).' })
+  usage?: TokenUsageDto;
 }
