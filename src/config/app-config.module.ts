@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { appConfig, parseAppConfig } from './app.config';
+import { authConfig, parseAuthConfig } from './auth.config';
 import { EnvReader, type Environment } from './env-reader';
 import { loggingConfig, parseLoggingConfig } from './logging.config';
 import { openAiConfig, parseOpenAiConfig } from './openai.config';
@@ -20,6 +21,7 @@ export function validateEnvironment(env: Environment): Environment {
   parseThrottleConfig(reader);
   parseStoresConfig(reader);
   parseLoggingConfig(reader);
+  parseAuthConfig(reader);
   reader.assertValid();
   return env;
 }
@@ -31,7 +33,7 @@ export class AppConfigModule {
       isGlobal: true,
       ignoreEnvFile: !readEnvFile,
       validate: validateEnvironment,
-      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig],
+      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig, authConfig],
     });
   }
 }

@@ -3,6 +3,8 @@ import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
 import { IsString, Matches, ValidateIf } from 'class-validator';
 
 export const USER_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+export const USER_ID_TYPE_MESSAGE = 'user_id must be a string';
+export const USER_ID_PATTERN_MESSAGE = 'user_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -';
 
 /** A user id: 1 to 128 of `A-Z a-z 0-9 . _ : @ -`. Optional means absent; `null` is still a wrong type. */
 export function IsUserId({ required }: { required: boolean }): PropertyDecorator {
@@ -17,8 +19,8 @@ export function IsUserId({ required }: { required: boolean }): PropertyDecorator
     required,
   };
   const decorators = [
-    IsString({ message: 'user_id must be a string' }),
-    Matches(USER_ID_PATTERN, { message: 'user_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -' }),
+    IsString({ message: USER_ID_TYPE_MESSAGE }),
+    Matches(USER_ID_PATTERN, { message: USER_ID_PATTERN_MESSAGE }),
     ApiProperty(docs),
   ];
   if (!required) decorators.unshift(ValidateIf((_object, value) => value !== undefined));
