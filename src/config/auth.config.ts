@@ -21,7 +21,7 @@ const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 const KEY_SOURCES = ['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const;
 const CREDENTIAL_VARIABLES = ['API_KEYS', 'JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE'];
 
-/** One configured key: its name (the namespace of its users) and the SHA-256 of the key itself. */
+/** One configured key: its name (the namespace of its users; several keys may share one) and the SHA-256 of the key itself. */
 export interface ApiKeyHash {
   name: string;
   sha256: Buffer;
@@ -98,7 +98,7 @@ function parseApiKeys(env: EnvReader): ApiKeyHash[] {
     }
     keys.push({ name, sha256: Buffer.from(hash, 'hex') });
   });
-  if (new Set(keys.map((key) => key.name)).size !== keys.length) env.problem('API_KEYS', 'must not name a key twice');
+  // One name may hold several keys (rotation keeps its users); one key under two names would make its users ambiguous.
   if (new Set(keys.map((key) => key.sha256.toString('hex'))).size !== keys.length) {
     env.problem('API_KEYS', 'must not list one hash under two names (its users would belong to either)');
   }

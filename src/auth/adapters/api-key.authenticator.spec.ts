@@ -4,9 +4,9 @@ import { ServiceError } from '../../common/errors/service.error';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 
 const KEYS = { crm: 'a'.repeat(64), web: 'b'.repeat(64) };
-const authenticator = new ApiKeyAuthenticator(
-  Object.entries(KEYS).map(([name, key]) => ({ name, sha256: createHash('sha256').update(key).digest() })),
-);
+const NEXT_CRM = 'c'.repeat(64);
+const hash = (key: string) => createHash('sha256').update(key).digest();
+const authenticator = new ApiKeyAuthenticator([...Object.entries(KEYS).map(([name, key]) => ({ name, sha256: hash(key) })), { name: 'crm', sha256: hash(NEXT_CRM) }]);
 
 async function refusal(authorization: string | undefined, apiKey: string | undefined): Promise<ServiceError> {
   const error: unknown = await authenticator.authenticate({ authorization, apiKey }).then(
@@ -23,13 +23,14 @@ describe('ApiKeyAuthenticator', () => {
   it('knows each key by the SHA-256 of what is presented', async () => {
     expect((await authenticator.authenticate({ authorization: `Bearer ${KEYS.crm}`, apiKey: undefined })).namespace).toBe('key:crm');
     expect((await authenticator.authenticate({ authorization: undefined, apiKey: KEYS.web })).namespace).toBe('key:web');
+    // A second key of the same name (a rotation) acts for the same users.
+    expect((await authenticator.authenticate({ authorization: undefined, apiKey: NEXT_CRM })).namespace).toBe('key:crm');
     // Another scheme in Authorization is not an API key; X-API-Key still is.
     expect((await authenticator.authenticate({ authorization: 'Basic dXNlcjpwYXNz', apiKey: KEYS.web })).namespace).toBe('key:web');
   });
 
   it('refuses a key whose hash is configured, presented as the hash', async () => {
-    const hash = createHash('sha256').update(KEYS.crm).digest('hex');
-    expect((await refusal(`Bearer ${hash}`, undefined)).message).toBe('The API key is not valid');
+    expect((await refusal(`Bearer ${hash(KEYS.crm).toString('hex')}`, undefined)).message).toBe('The API key is not valid');
   });
 
   it.each([
