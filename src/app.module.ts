@@ -1,6 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
+import type { Request } from 'express';
+import { AuthModule } from './auth/auth.module';
+import { rateLimitTracker } from './auth/rate-limit-tracker';
 import { ChatModule } from './chat/chat.module';
 import { type AppConfigOptions, AppConfigModule } from './config/app-config.module';
 import { throttleConfig } from './config/throttle.config';
@@ -22,10 +25,13 @@ export class AppModule {
           inject: [throttleConfig.KEY],
           useFactory: (throttle: ConfigType<typeof throttleConfig>) => ({
             throttlers: [{ ttl: throttle.ttlMs, limit: throttle.limit }],
-            // One budget per client IP across all chat routes (the default would count each route apart).
+            // Per client IP without authentication, per user with it (the auth guard runs first and leaves the caller).
+            getTracker: (req) => rateLimitTracker(req as Request),
+            // One budget per tracker across all chat routes (the default would count each route apart).
             generateKey: (_context, tracker, throttlerName) => `${throttlerName}:${tracker}`,
           }),
         }),
+        AuthModule,
         ChatModule,
         HealthModule,
       ],

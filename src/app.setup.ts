@@ -15,7 +15,7 @@ import { httpMetrics } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 
-const EXPOSED_HEADERS = ['Retry-After', 'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
+const EXPOSED_HEADERS = ['Retry-After', 'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'WWW-Authenticate'];
 
 /**
  * Everything about the HTTP edge that main.ts and the end-to-end tests share,
@@ -48,8 +48,11 @@ export function configureApp(app: NestExpressApplication): { inFlight: InFlightR
   // Before the body parser, so that its 4xx answers reach browsers too.
   app.enableCors({
     origin: http.corsOrigins === '*' ? '*' : [...http.corsOrigins],
+    // Bearer tokens and API keys are headers, which need no credentials mode; a listed origin may still send
+    // cookies (a page behind a cookie-based gateway), but `*` must never be told credentials are allowed.
+    credentials: http.corsOrigins !== '*',
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Request-Id'],
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   });

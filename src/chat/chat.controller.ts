@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Logger, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import type { ModelSettings } from '../assistant/assistant.port';
 import { AssistantErrorCode, isAssistantError } from '../assistant/errors/assistant.error';
-import { OPEN_NAMESPACE, type UserKey } from '../auth/user-key';
+import { ApiAuthenticated } from '../auth/auth.api-docs';
+import { Caller } from '../auth/caller.decorator';
+import type { Principal } from '../auth/principal';
 import { abortOnDisconnect } from '../common/client-disconnect';
 import { logFailure, sendError } from '../common/http-error.filter';
 import { renderError } from '../common/errors/error-renderer';
@@ -24,6 +25,7 @@ import { millisecondsSince, requestStart } from '../metrics/http-metrics.middlew
 import { SseWriter } from './sse-writer';
 
 @ApiTags('chat')
+@ApiAuthenticated()
 @Controller('chat')
 @UseGuards(ThrottlerGuard)
 export class ChatController {
@@ -34,8 +36,9 @@ export class ChatController {
   @Post()
   @HttpCode(HttpStatus.OK)
   @ChatApiDocs.chat()
-  async send(@Body(ChatRequestPipe) body: ChatRequestDto, @Res({ passthrough: true }) res: Response): Promise<ChatResponseDto> {
-    const reply = await this.chat.chat({ user: userOf(body.user_id), message: body.message, settings: settingsOf(body), signal: abortOnDisconnect(res) });
+  async send(@Body(ChatRequestPipe) body: ChatRequestDto, @Caller() caller: Principal, @Res({ passthrough: true }) res: Response): Promise<ChatResponseDto> {
+    const user = caller.resolveUser(body.user_id, 'anonymous');
+    const reply = await this.chat.chat({ user, message: body.message, settings: settingsOf(body), signal: abortOnDisconnect(res) });
     const { upstream_ms, app_ms } = timingOf(reply, res);
     res.setHeader('Server-Timing', `upstream;dur=${upstream_ms}, app;dur=${app_ms}`);
     return toResponse(reply);
@@ -43,11 +46,11 @@ export class ChatController {
 
   @Post('stream')
   @ChatApiDocs.stream()
-  async stream(@Body(ChatRequestPipe) body: ChatRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async stream(@Body(ChatRequestPipe) body: ChatRequestDto, @Caller() caller: Principal, @Req() req: Request, @Res() res: Response): Promise<void> {
     const sse = new SseWriter(res);
     try {
       const reply = await this.chat.chat({
-        user: userOf(body.user_id),
+        user: caller.resolveUser(body.user_id, 'anonymous'),
         message: body.message,
         settings: settingsOf(body),
         signal: abortOnDisconnect(res),
@@ -70,13 +73,14 @@ export class ChatController {
 
   @Get('history')
   @ChatApiDocs.history()
-  async history(@Query() query: HistoryQueryDto): Promise<HistoryResponseDto> {
-    const page = await this.chat.history(userOf(query.user_id), {
+  async history(@Query() query: HistoryQueryDto, @Caller() caller: Principal): Promise<HistoryResponseDto> {
+    const user = caller.resolveUser(query.user_id, 'required');
+    const page = await this.chat.history(user, {
       limit: query.limit ?? DEFAULT_HISTORY_LIMIT,
       before: decodeCursor(query.before),
     });
     return {
-      user_id: query.user_id,
+      user_id: user.userId,
       messages: page.exchanges.map(({ user, bot, timestamp }) => ({ user, bot, timestamp })),
       next_before: encodeCursor(page.nextBefore),
     };
@@ -85,21 +89,16 @@ export class ChatController {
   @Delete('history')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ChatApiDocs.erase()
-  async erase(@Query() query: UserIdQueryDto): Promise<void> {
-    await this.chat.erase(userOf(query.user_id));
+  async erase(@Query() query: UserIdQueryDto, @Caller() caller: Principal): Promise<void> {
+    await this.chat.erase(caller.resolveUser(query.user_id, 'required'));
   }
 
   @Delete('thread')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ChatApiDocs.resetThread()
-  async resetThread(@Query() query: UserIdQueryDto): Promise<void> {
-    await this.chat.resetThread(userOf(query.user_id));
+  async resetThread(@Query() query: UserIdQueryDto, @Caller() caller: Principal): Promise<void> {
+    await this.chat.resetThread(caller.resolveUser(query.user_id, 'required'));
   }
-}
-
-/** A request without a user id gets a fresh one, so two anonymous clients never share a conversation. */
-function userOf(userId: string | undefined): UserKey {
-  return { namespace: OPEN_NAMESPACE, userId: userId ?? `anon-${randomUUID()}` };
 }
 
 function settingsOf({ model, temperature, max_output_tokens }: ChatRequestDto): ModelSettings {

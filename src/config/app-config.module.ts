@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { appConfig, parseAppConfig } from './app.config';
+import { authConfig, parseAuthConfig } from './auth.config';
 import { EnvReader, type Environment } from './env-reader';
 import { loggingConfig, parseLoggingConfig } from './logging.config';
 import { metricsConfig, parseMetricsConfig } from './metrics.config';
@@ -24,6 +25,7 @@ export function validateEnvironment(env: Environment): Environment {
   parseLoggingConfig(reader);
   parseMetricsConfig(reader);
   parseModelsConfig(reader);
+  parseAuthConfig(reader);
   reader.assertValid();
   return env;
 }
@@ -35,7 +37,7 @@ export class AppConfigModule {
       isGlobal: true,
       ignoreEnvFile: !readEnvFile,
       validate: validateEnvironment,
-      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig, metricsConfig, modelsConfig],
+      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig, metricsConfig, modelsConfig, authConfig],
     });
   }
 }

@@ -96,8 +96,8 @@ describe('configuration', () => {
   });
 
   it.each(['production', 'PRODUCTION'])('refuses NODE_ENV=%s without a key unless local is chosen explicitly', (nodeEnv) => {
-    expect(validationError({ NODE_ENV: nodeEnv }).problems).toEqual([expect.stringMatching(/^OPENAI_API_KEY /)]);
-    expect(() => validateEnvironment({ NODE_ENV: nodeEnv, ASSISTANT_API: 'local' })).not.toThrow();
+    expect(validationError({ NODE_ENV: nodeEnv, AUTH_MODE: 'none' }).problems).toEqual([expect.stringMatching(/^OPENAI_API_KEY /)]);
+    expect(() => validateEnvironment({ NODE_ENV: nodeEnv, ASSISTANT_API: 'local', AUTH_MODE: 'none' })).not.toThrow();
     expect(parseNamespace({ NODE_ENV: nodeEnv, OPENAI_API_KEY: CANARY_KEY }, parseOpenAiConfig).mode).toBe('responses');
   });
 

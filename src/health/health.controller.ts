@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Public } from '../auth/public.decorator';
 import { REQUEST_ID_HEADER } from '../common/api-docs';
 import { HealthCheckDto, HealthReportDto, LivenessDto } from './dto/health-report.dto';
 import { HealthService } from './health.service';
@@ -8,6 +9,7 @@ import { HealthService } from './health.service';
 @ApiTags('health')
 @ApiExtraModels(HealthCheckDto)
 @Controller('health')
+@Public()
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 

@@ -3,6 +3,7 @@ import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Public } from '../auth/public.decorator';
 import { ErrorCode } from '../common/errors/error-code';
 import { ServiceError } from '../common/errors/service.error';
 import { metricsConfig } from '../config/metrics.config';
@@ -13,6 +14,8 @@ import { MetricsService } from './metrics.service';
  * set. Left out of the OpenAPI document: it is for operators, not API clients.
  */
 @ApiExcludeController()
+// Its own token, not the API's credentials: Prometheus is not a user.
+@Public()
 @Controller('metrics')
 export class MetricsController {
   private readonly token: Buffer | undefined;

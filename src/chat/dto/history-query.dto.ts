@@ -2,14 +2,14 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { HISTORY_CURSOR_PATTERN } from './history-cursor';
-import { IsUserId } from './user-id.rule';
+import { IsUserId, OWN_USER_ID_DESCRIPTION } from './user-id.rule';
 
 export const DEFAULT_HISTORY_LIMIT = 100;
 export const MAX_HISTORY_LIMIT = 1000;
 
 export class HistoryQueryDto {
-  @IsUserId({ required: true })
-  user_id!: string;
+  @IsUserId({ required: false, description: OWN_USER_ID_DESCRIPTION })
+  user_id?: string;
 
   @ApiPropertyOptional({
     description: `How many exchanges, the newest ones (before \`before\`). Default ${DEFAULT_HISTORY_LIMIT}.`,

@@ -1,6 +1,6 @@
-import { IsUserId } from './user-id.rule';
+import { IsUserId, OWN_USER_ID_DESCRIPTION } from './user-id.rule';
 
 export class UserIdQueryDto {
-  @IsUserId({ required: true })
-  user_id!: string;
+  @IsUserId({ required: false, description: OWN_USER_ID_DESCRIPTION })
+  user_id?: string;
 }

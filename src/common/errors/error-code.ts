@@ -35,6 +35,8 @@ export enum ErrorCode {
   STORAGE_WRITE_FAILED = 'STORAGE_WRITE_FAILED',
   /** A store or Redis the service needs cannot be reached. */
   STORE_UNAVAILABLE = 'STORE_UNAVAILABLE',
+  /** The identity provider's keys (JWT_JWKS_URL) could not be fetched, so no token can be checked: not the caller's fault. */
+  IDENTITY_PROVIDER_UNAVAILABLE = 'IDENTITY_PROVIDER_UNAVAILABLE',
 }
 
 /** Nginx's code for a request the client closed before the answer: never seen by that client. */
@@ -65,4 +67,5 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.UPSTREAM_TIMEOUT]: HttpStatus.GATEWAY_TIMEOUT,
   [ErrorCode.STORAGE_WRITE_FAILED]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.STORE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
 };
