@@ -36,7 +36,8 @@ export async function wholeHistory(base: string, userId: string): Promise<Histor
   let before: string | undefined;
   do {
     const query: HistoryQuery = { user_id: userId, limit: 50, ...(before === undefined ? {} : { before }) };
-    const search = new URLSearchParams({ user_id: query.user_id, limit: String(query.limit) });
+    const search = new URLSearchParams({ limit: String(query.limit) });
+    if (query.user_id !== undefined) search.set('user_id', query.user_id);
     if (query.before !== undefined) search.set('before', query.before);
     const page = (await (await fetch(base + '/api/chat/history?' + search.toString())).json()) as HistoryPage;
     pages.unshift(page.messages);
@@ -102,12 +103,12 @@ describe('the OpenAPI document', () => {
   it('documents every route and every status it can answer', () => {
     const statuses = (path: string, method: string): string[] => Object.keys(document.paths[path][method].responses).sort();
     expect(Object.keys(document.paths).sort()).toEqual(['/api/chat', '/api/chat/history', '/api/chat/stream', '/api/chat/thread', '/api/health', '/api/health/live']);
-    const turn = ['200', '400', '408', '413', '415', '429', '502', '503', '504'];
+    const turn = ['200', '400', '401', '403', '408', '413', '415', '429', '502', '503', '504'];
     expect(statuses('/api/chat', 'post')).toEqual(turn);
     expect(statuses('/api/chat/stream', 'post')).toEqual(turn);
-    expect(statuses('/api/chat/history', 'get')).toEqual(['200', '400', '429', '503']);
-    expect(statuses('/api/chat/history', 'delete')).toEqual(['204', '400', '429', '503']);
-    expect(statuses('/api/chat/thread', 'delete')).toEqual(['204', '400', '429', '503']);
+    expect(statuses('/api/chat/history', 'get')).toEqual(['200', '400', '401', '403', '429', '503']);
+    expect(statuses('/api/chat/history', 'delete')).toEqual(['204', '400', '401', '403', '429', '503']);
+    expect(statuses('/api/chat/thread', 'delete')).toEqual(['204', '400', '401', '403', '429', '503']);
     expect(statuses('/api/health', 'get')).toEqual(['200', '503']);
   });
 
