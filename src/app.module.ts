@@ -3,8 +3,12 @@ import type { ConfigType } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ChatModule } from './chat/chat.module';
 import { type AppConfigOptions, AppConfigModule } from './config/app-config.module';
+import { redisConfig } from './config/redis.config';
 import { throttleConfig } from './config/throttle.config';
 import { HealthModule } from './health/health.module';
+import { RedisConnection } from './redis/redis.connection';
+import { RedisModule } from './redis/redis.module';
+import { RedisThrottlerStorage } from './throttle/redis-throttler.storage';
 
 @Module({})
 export class AppModule {
@@ -15,9 +19,12 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(options),
         ThrottlerModule.forRootAsync({
-          inject: [throttleConfig.KEY],
-          useFactory: (throttle: ConfigType<typeof throttleConfig>) => ({
+          imports: [RedisModule],
+          inject: [throttleConfig.KEY, redisConfig.KEY, RedisConnection],
+          useFactory: (throttle: ConfigType<typeof throttleConfig>, redis: ConfigType<typeof redisConfig>, connection: RedisConnection) => ({
             throttlers: [{ ttl: throttle.ttlMs, limit: throttle.limit }],
+            // Without Redis, the throttler's own in-memory storage: one process, one budget.
+            storage: redis.mode === 'redis' ? new RedisThrottlerStorage(connection.commands) : undefined,
             // One budget per client IP across all chat routes (the default would count each route apart).
             generateKey: (_context, tracker, throttlerName) => `${throttlerName}:${tracker}`,
           }),

@@ -4,6 +4,7 @@ import { appConfig, parseAppConfig } from './app.config';
 import { EnvReader, type Environment } from './env-reader';
 import { loggingConfig, parseLoggingConfig } from './logging.config';
 import { openAiConfig, parseOpenAiConfig } from './openai.config';
+import { parseRedisConfig, redisConfig } from './redis.config';
 import { parseStoresConfig, storesConfig } from './stores.config';
 import { parseThrottleConfig, throttleConfig } from './throttle.config';
 
@@ -20,6 +21,7 @@ export function validateEnvironment(env: Environment): Environment {
   parseThrottleConfig(reader);
   parseStoresConfig(reader);
   parseLoggingConfig(reader);
+  parseRedisConfig(reader);
   reader.assertValid();
   return env;
 }
@@ -31,7 +33,7 @@ export class AppConfigModule {
       isGlobal: true,
       ignoreEnvFile: !readEnvFile,
       validate: validateEnvironment,
-      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig],
+      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig, redisConfig],
     });
   }
 }
