@@ -1,6 +1,8 @@
+import { request as httpRequest } from 'node:http';
 import Redis from 'ioredis';
 import request from 'supertest';
-import { flushAll } from './support/redis-turn-lock.fixture';
+import { turnKeys } from '../src/turns/adapters/redis-turn.keys';
+import { flushAll, RedisTurnLocks } from './support/redis-turn-lock.fixture';
 import { RedisServer } from './support/servers/redis.server';
 import { ServiceProcess } from './support/service-process';
 import { makeTempDir, startTestApp, type TestApp } from './support/test-app';
@@ -13,6 +15,14 @@ const DOWN_ANSWER_MS = 3000;
 const PASSWORD = 'redis-password-canary';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('waitUntil: condition not met in time');
+    await sleep(10);
+  }
+}
 
 describe('the service with REDIS_URL', () => {
   let redis: RedisServer;
@@ -57,10 +67,64 @@ describe('the service with REDIS_URL', () => {
     expect(statuses).toEqual([...Array(5).fill(200), ...Array(7).fill(429)]);
   });
 
-  it('reports Redis in readiness', async () => {
+  it('reports Redis in readiness, and only with REDIS_URL', async () => {
     const app = await boot();
     const { body } = await request(app.url).get('/api/health').expect(200);
     expect(body).toEqual({ status: 'ok', checks: { assistant: { status: 'ok', mode: 'local' }, store: { status: 'ok' }, redis: { status: 'ok' } } });
+
+    const single = await startTestApp({ ASSISTANT_API: 'local' });
+    apps.push(single);
+    const { body: alone } = await request(single.url).get('/api/health').expect(200);
+    expect(Object.keys(alone.checks).sort()).toEqual(['assistant', 'store']);
+  });
+
+  it('opens two connections per instance and closes them when the instance closes', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      const ours = async (): Promise<string[]> => String(await admin.client('LIST')).split('\n').filter((line: string) => line.includes('name=chat-backend:'));
+      const app = await boot();
+      await chat(app, 'alice').expect(200);
+      expect((await ours()).map((line) => /name=(\S+)/.exec(line)?.[1]).sort()).toEqual(['chat-backend:commands', 'chat-backend:subscriber']);
+      const [only] = apps.splice(0);
+      await only.close();
+      const deadline = Date.now() + 3000;
+      while ((await ours()).length > 0 && Date.now() < deadline) await sleep(20);
+      expect(await ours()).toEqual([]);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('takes turns through the shared lock: a user whose lease another replica holds waits, and leaves the line when the client goes away', async () => {
+    const app = await boot();
+    const replica = new RedisTurnLocks(redis.url, 1000);
+    try {
+      const held = await replica.open().acquire({ namespace: '', userId: 'alice' });
+      const { line } = turnKeys({ namespace: '', userId: 'alice' });
+      const admin = new Redis(redis.url);
+      try {
+        // A client that gives up while waiting leaves the line at once.
+        const gaveUp = httpRequest(`${app.url}/api/chat`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
+        const closed = new Promise<string>((resolve) => gaveUp.on('error', () => resolve('closed')).on('close', () => resolve('closed')));
+        gaveUp.end(JSON.stringify({ user_id: 'alice', message: 'hi' }));
+        await waitUntil(async () => (await admin.zcard(line)) === 1);
+        gaveUp.destroy();
+        expect(await closed).toBe('closed');
+        await waitUntil(async () => (await admin.zcard(line)) === 0);
+
+        let answered = false;
+        const waiting = chat(app, 'alice').then((response) => ((answered = true), response));
+        await waitUntil(async () => (await admin.zcard(line)) === 1);
+        await sleep(300);
+        expect(answered).toBe(false);
+        held.release();
+        expect((await waiting).status).toBe(200);
+      } finally {
+        admin.disconnect();
+      }
+    } finally {
+      await replica.closeAll();
+    }
   });
 
   it('answers 503 with Retry-After while Redis is down, and recovers by itself when it is back', async () => {
