@@ -43,18 +43,14 @@ export class RedisTurnLock extends TurnLock implements OnModuleDestroy {
   async acquire(user: UserKey, signal?: AbortSignal): Promise<TurnLease> {
     if (signal?.aborted) throw abortedError();
     if (this.closed) throw redisUnavailable(TURN_LOCK_FEATURE, new Error('the service is shutting down'));
-    // Without the subscription a release would go unheard; waiting for it is bounded by the command timeout.
-    await untilAborted(
-      this.wakeups.ready().catch((error: unknown) => Promise.reject(redisUnavailable(TURN_LOCK_FEATURE, error))),
-      signal,
-    );
     const keys = turnKeys(user);
     const waiter = new TurnWaiter({ scripts: this.scripts, keys, ttlMs: this.ttlMs, settled: (done) => this.forget(done) });
     const mine = this.waiting.get(keys.id) ?? new Set<TurnWaiter>();
     this.waiting.set(keys.id, mine.add(waiter));
     const onAbort = (): void => waiter.abandon(abortedError());
     signal?.addEventListener('abort', onAbort, { once: true });
-    waiter.wake();
+    // Waiting for the subscription is bounded by the command timeout; Redis down makes it STORE_UNAVAILABLE.
+    waiter.start(this.wakeups.ready());
     try {
       const sentAt = await waiter.granted;
       const lease = new RedisTurnLease(
@@ -98,14 +94,4 @@ export class RedisTurnLock extends TurnLock implements OnModuleDestroy {
     mine?.delete(waiter);
     if (mine?.size === 0) this.waiting.delete(waiter.userId);
   }
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError());
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

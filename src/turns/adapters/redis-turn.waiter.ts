@@ -30,7 +30,9 @@ export class TurnWaiter {
   readonly granted: Promise<number>;
   private resolve!: (sentAt: number) => void;
   private reject!: (error: Error) => void;
-  private state: 'idle' | 'looking' | 'done' = 'idle';
+  private state: 'starting' | 'idle' | 'looking' | 'done' = 'starting';
+  /** Whether a look was sent: only then may there be a place in line to leave. */
+  private looked = false;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -47,8 +49,21 @@ export class TurnWaiter {
     return this.context.keys.id;
   }
 
+  /**
+   * Looks once `subscribed` resolves (a release must not go unheard). Waiters
+   * started in one order look in that order: that is their arrival order.
+   */
+  start(subscribed: Promise<void>): void {
+    subscribed.then(
+      () => {
+        if (this.state === 'starting') void this.look();
+      },
+      (error: unknown) => this.abandon(redisUnavailable(TURN_LOCK_FEATURE, error)),
+    );
+  }
+
   wake(): void {
-    if (this.state === 'done') return;
+    if (this.state === 'done' || this.state === 'starting') return;
     if (this.state === 'looking') {
       this.again = true;
       return;
@@ -61,12 +76,13 @@ export class TurnWaiter {
     if (this.state === 'done') return;
     this.finish();
     // Sent after any look in flight on the same connection, so it also returns a lease that look may win.
-    this.context.scripts.leave(this.context.keys, this.token).catch(() => undefined);
+    if (this.looked) this.context.scripts.leave(this.context.keys, this.token).catch(() => undefined);
     this.reject(error);
   }
 
   private async look(): Promise<void> {
     this.state = 'looking';
+    this.looked = true;
     clearTimeout(this.timer);
     const { scripts, keys, ttlMs } = this.context;
     const sentAt = performance.now();

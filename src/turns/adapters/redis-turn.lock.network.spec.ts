@@ -10,7 +10,8 @@ import { waitFor } from '../../../test/support/wait-for';
 import type { TurnLease } from '../turn-lock.port';
 import { turnKeys } from './redis-turn.keys';
 
-// What a network lock must survive: dead holders and waiters, long turns,
+// What a network lock must do beyond the shared contract: keep the order of
+// arrival across replicas, and survive dead holders and waiters, long turns,
 // leases lost behind the holder's back, Redis restarts and outages.
 
 const TTL_MS = 1000;
@@ -25,7 +26,7 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return (await Promise.race([promise.then(() => true, () => true), Promise.resolve(pending)])) !== pending;
 }
 
-describe('RedisTurnLock when things fail', () => {
+describe('RedisTurnLock as a network lock', () => {
   let server: RedisServer;
   let admin: Redis;
   let locks: RedisTurnLocks;
@@ -110,6 +111,19 @@ describe('RedisTurnLock when things fail', () => {
     (await third).release();
     (await fourth).release();
     expect(order).toEqual(['b', 'a']);
+  });
+
+  it('keeps the call order of one replica’s waiters, with or without a signal, with no pause between the calls', async () => {
+    const lock = locks.open();
+    const order: number[] = [];
+    const runs = Array.from({ length: 8 }, (_, i) =>
+      lock.acquire(user('alice'), i % 2 === 0 ? new AbortController().signal : undefined).then((lease) => {
+        order.push(i);
+        lease.release();
+      }),
+    );
+    await Promise.all(runs);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('renews the lease while a turn runs longer than the TTL', async () => {
