@@ -78,6 +78,23 @@ describe('the service with REDIS_URL', () => {
     expect(Object.keys(alone.checks).sort()).toEqual(['assistant', 'store']);
   });
 
+  it('answers readiness within a second when Redis hangs', async () => {
+    const app = await boot();
+    await request(app.url).get('/api/health').expect(200);
+    const admin = new Redis(redis.url);
+    try {
+      await admin.client('PAUSE', 1500, 'ALL');
+      const startedAt = Date.now();
+      const { body } = await request(app.url).get('/api/health').expect(503);
+      expect(Date.now() - startedAt).toBeLessThan(1400);
+      expect(body.checks.redis).toEqual({ status: 'error', message: 'Redis did not answer PING within 1000 ms' });
+    } finally {
+      await admin.client('UNPAUSE');
+      admin.disconnect();
+    }
+    await request(app.url).get('/api/health').expect(200);
+  });
+
   it('opens two connections per instance and closes them when the instance closes', async () => {
     const admin = new Redis(redis.url);
     try {

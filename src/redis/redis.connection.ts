@@ -58,17 +58,9 @@ export class RedisConnection implements OnApplicationShutdown {
   /** Resolves when Redis answers PING in time, is recent enough and pub/sub is connected; else throws a message safe to show. */
   async check(): Promise<void> {
     const { commands, subscriber } = this.required();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer PING within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([commands.ping(), timeout]);
-    } catch (error) {
-      throw error instanceof Error && error.message.startsWith('Redis did not') ? error : new Error('Redis cannot be reached');
-    } finally {
-      clearTimeout(timer);
-    }
+    const outcome = await within(commands.ping(), HEALTH_TIMEOUT_MS);
+    if (outcome === 'failed') throw new Error('Redis cannot be reached');
+    if (outcome === 'late') throw new Error(`Redis did not answer PING within ${HEALTH_TIMEOUT_MS} ms`);
     if (this.serverVersion !== undefined && !atLeast(this.serverVersion, MIN_VERSION)) {
       throw new Error(`Redis ${this.serverVersion} is older than the ${MIN_VERSION.join('.')} this service needs`);
     }
@@ -137,6 +129,17 @@ function failFastWhileDown(client: Redis): void {
     attempts = 0;
     client.options.enableOfflineQueue = true;
   });
+}
+
+/** Whether `promise` fulfilled, failed, or had not settled after `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<'ok' | 'failed' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    return await Promise.race([promise.then(() => 'ok' as const, () => 'failed' as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function atLeast(version: string, minimum: readonly number[]): boolean {
