@@ -56,9 +56,11 @@ export class ChatService {
     this.debug = logging.level === 'debug';
   }
 
-  async chat({ user, message, settings, signal, onDelta }: ChatTurn): Promise<ChatReply> {
+  async chat({ user, message, settings, signal: clientSignal, onDelta }: ChatTurn): Promise<ChatReply> {
     const started = process.hrtime.bigint();
-    const lease = await this.waitForTurn(user, signal);
+    const lease = await this.waitForTurn(user, clientSignal);
+    // A shared lease that is lost stops the turn as a client that leaves does: another turn of this user may start.
+    const signal = lease.lost === undefined || clientSignal === undefined ? (clientSignal ?? lease.lost) : AbortSignal.any([clientSignal, lease.lost]);
     const timing = new TurnTiming();
     let undoing: Promise<void> | undefined;
     try {

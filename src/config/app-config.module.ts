@@ -7,6 +7,7 @@ import { loggingConfig, parseLoggingConfig } from './logging.config';
 import { metricsConfig, parseMetricsConfig } from './metrics.config';
 import { modelsConfig, parseModelsConfig } from './models.config';
 import { openAiConfig, parseOpenAiConfig } from './openai.config';
+import { parseRedisConfig, redisConfig } from './redis.config';
 import { parseStoresConfig, storesConfig } from './stores.config';
 import { parseThrottleConfig, throttleConfig } from './throttle.config';
 
@@ -26,6 +27,7 @@ export function validateEnvironment(env: Environment): Environment {
   parseMetricsConfig(reader);
   parseModelsConfig(reader);
   parseAuthConfig(reader);
+  parseRedisConfig(reader);
   reader.assertValid();
   return env;
 }
@@ -37,7 +39,7 @@ export class AppConfigModule {
       isGlobal: true,
       ignoreEnvFile: !readEnvFile,
       validate: validateEnvironment,
-      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig, metricsConfig, modelsConfig, authConfig],
+      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig, metricsConfig, modelsConfig, authConfig, redisConfig],
     });
   }
 }

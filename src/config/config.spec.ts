@@ -6,6 +6,7 @@ import type { Environment } from './env-reader';
 import { parseLoggingConfig } from './logging.config';
 import { DEFAULT_MODEL, parseOpenAiConfig } from './openai.config';
 import { parseNamespace } from './read-namespace';
+import { parseRedisConfig } from './redis.config';
 import { parseStoresConfig } from './stores.config';
 import { parseThrottleConfig } from './throttle.config';
 
@@ -39,6 +40,7 @@ describe('configuration', () => {
     expect(parseNamespace({}, parseThrottleConfig)).toEqual({ limit: 5, ttlMs: 60000 });
     expect(parseNamespace({}, parseLoggingConfig)).toEqual({ level: 'info', format: 'pretty' });
     expect(parseNamespace({}, parseOpenAiConfig)).toEqual({ mode: 'local' });
+    expect(parseNamespace({}, parseRedisConfig)).toEqual({ mode: 'none', turnLockTtlMs: 30000 });
     expect(parseNamespace({}, parseStoresConfig)).toEqual({
       conversationLogPath: resolve('conversations.json'),
       threadStorePath: resolve('threads.json'),
@@ -165,5 +167,34 @@ describe('configuration', () => {
       expect(error.stack).not.toContain(CANARY_KEY);
       expect(JSON.stringify(error.problems)).not.toContain(CANARY_KEY);
     }
+  });
+});
+
+describe('Redis configuration', () => {
+  const PASSWORD = 'redis-secret-canary';
+
+  it.each([
+    [`redis://:${PASSWORD}@redis.internal:6380/2`, 'redis://redis.internal:6380/2'],
+    [`rediss://default:${PASSWORD}@cache.example.com`, 'rediss://cache.example.com:6379'],
+    ['redis://127.0.0.1', 'redis://127.0.0.1:6379'],
+    ['redis://[::1]:7000/', 'redis://[::1]:7000'],
+  ])('reads REDIS_URL=%s, keeping the password out of its log name', (url, target) => {
+    expect(parseNamespace({ REDIS_URL: url, TURN_LOCK_TTL_MS: '5000' }, parseRedisConfig)).toEqual({ mode: 'redis', url, target, turnLockTtlMs: 5000 });
+  });
+
+  it.each([
+    `http://:${PASSWORD}@redis.internal:6379`,
+    `redis://:${PASSWORD}@redis.internal:6379/not-a-db`,
+    `redis://:${PASSWORD}@redis.internal:6379?tls=true`,
+    `redis:${PASSWORD}`,
+    PASSWORD,
+  ])('rejects REDIS_URL=%s without showing it', (url) => {
+    const error = validationError({ REDIS_URL: url });
+    expect(error.problems).toEqual([expect.stringMatching(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/)]);
+    expect(error.message).not.toContain(PASSWORD);
+  });
+
+  it.each(['999', '1.5', 'soon', '3600001'])('rejects TURN_LOCK_TTL_MS=%s', (value) => {
+    expect(validationError({ TURN_LOCK_TTL_MS: value }).problems).toEqual([expect.stringMatching(/^TURN_LOCK_TTL_MS must be an integer from 1000 to 3600000/)]);
   });
 });

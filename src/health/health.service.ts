@@ -1,6 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { AssistantService } from '../assistant/assistant.port';
+import { redisConfig } from '../config/redis.config';
 import { ConversationLogStore } from '../conversation-log/conversation-log.port';
+import { RedisConnection } from '../redis/redis.connection';
 import { ThreadStore } from '../threads/thread-store.port';
 import type { HealthCheckDto, HealthReportDto } from './dto/health-report.dto';
 
@@ -11,13 +14,17 @@ export class HealthService {
     private readonly assistant: AssistantService,
     private readonly log: ConversationLogStore,
     private readonly threads: ThreadStore,
+    private readonly redis: RedisConnection,
+    @Inject(redisConfig.KEY) private readonly redisSettings: ConfigType<typeof redisConfig>,
   ) {}
 
   async report(): Promise<HealthReportDto> {
+    const [store, redis] = await Promise.all([this.stores(), this.redisCheck()]);
     const checks: Record<string, HealthCheckDto> = {
       // Configuration was validated at start-up; the mode says what kind of answers users get.
       assistant: { status: 'ok', mode: this.assistant.mode },
-      store: await this.stores(),
+      store,
+      ...(redis === undefined ? {} : { redis }),
     };
     const status = Object.values(checks).every((check) => check.status === 'ok') ? 'ok' : 'error';
     return { status, checks };
@@ -31,5 +38,16 @@ export class HealthService {
       this.threads.checkHealth().catch(() => failing.push('the thread store cannot be written')),
     ]);
     return failing.length === 0 ? { status: 'ok' } : { status: 'error', message: failing.sort().join('; ') };
+  }
+
+  /** Only with REDIS_URL: a PING with a short timeout. */
+  private async redisCheck(): Promise<HealthCheckDto | undefined> {
+    if (this.redisSettings.mode === 'none') return undefined;
+    try {
+      await this.redis.check();
+      return { status: 'ok' };
+    } catch (error) {
+      return { status: 'error', message: (error as Error).message };
+    }
   }
 }

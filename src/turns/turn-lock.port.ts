@@ -6,8 +6,9 @@ export interface TurnLease {
   /**
    * Fires if the lease is lost before it is released (a shared lock whose
    * lease expired): the holder must stop, since another turn may start.
+   * Absent where a lease cannot be lost (one process).
    */
-  readonly lost: AbortSignal;
+  readonly lost?: AbortSignal;
 }
 
 /**

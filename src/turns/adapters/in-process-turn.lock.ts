@@ -3,9 +3,6 @@ import { abortedError } from '../../assistant/errors/assistant.error';
 import { type UserKey, userKeyString } from '../../auth/user-key';
 import { type TurnLease, TurnLock } from '../turn-lock.port';
 
-/** Never fires: a lease held in this process cannot be lost. */
-const NEVER_LOST = new AbortController().signal;
-
 /**
  * The turn lock of a single process: a promise chain per user. A request whose
  * caller gives up while waiting leaves the line without running, and never
@@ -34,8 +31,8 @@ export class InProcessTurnLock extends TurnLock {
       throw error;
     }
     let released = false;
+    // No `lost`: a lease held in this process cannot be lost.
     return {
-      lost: NEVER_LOST,
       release: () => {
         if (released) return;
         released = true;
