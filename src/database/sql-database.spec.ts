@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
 import { Client } from 'pg';
+import { FreezableProxy } from '../../test/support/servers/freezable.proxy';
 import { freePort } from '../../test/support/servers/tcp-port.probe';
 import { createTestDatabase, type TestDatabase } from '../../test/support/servers/test-database.factory';
 import { openSqlDatabase, sqlConfig } from '../../test/support/sql-databases';
@@ -74,6 +76,35 @@ describe('SqlDatabase on PostgreSQL', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(error.message).toMatch(/^DATABASE_URL: the database at postgres:\/\/postgres@127\.0\.0\.1:\d+\/test_\w+ refused us: password authentication failed/);
     expect(error.message).not.toContain(PASSWORD);
+  });
+
+  it('bounds every statement by DATABASE_STATEMENT_TIMEOUT_MS, and the pool serves the next one', async () => {
+    const database = await openSqlDatabase(sqlConfig(testDatabase.url, { DATABASE_STATEMENT_TIMEOUT_MS: '300', DATABASE_POOL_MAX: '1' }));
+    const started = Date.now();
+    await expect(database.read((db) => sql`select pg_sleep(5)`.execute(db))).rejects.toMatchObject({ code: StorageErrorCode.UNAVAILABLE });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect(database.checkHealth()).resolves.toBeUndefined();
+    await database.close();
+  });
+
+  it('answers UNAVAILABLE in bounded time when the server stops answering mid-connection, and drops that connection', async () => {
+    const proxy = await FreezableProxy.start(Number(new URL(testDatabase.url).port));
+    const url = new URL(testDatabase.url);
+    url.port = String(proxy.port);
+    const env = { DATABASE_STATEMENT_TIMEOUT_MS: '300', DATABASE_CONNECT_TIMEOUT_MS: '500', DATABASE_POOL_MAX: '1' };
+    const database = await openSqlDatabase(sqlConfig(url.toString(), env));
+    try {
+      proxy.freezeOpenConnections();
+      const started = Date.now();
+      await expect(database.read((db) => db.selectFrom('threads').selectAll().execute())).rejects.toMatchObject({ code: StorageErrorCode.UNAVAILABLE });
+      expect(Date.now() - started).toBeLessThan(3000);
+      // The stalled connection was destroyed, not handed to the next query, which gets a new one.
+      await expect(database.read((db) => db.selectFrom('threads').selectAll().execute())).resolves.toEqual([]);
+      await expect(database.checkHealth()).resolves.toBeUndefined();
+    } finally {
+      await database.close();
+      await proxy.stop();
+    }
   });
 
   it('reports health UNAVAILABLE for a server that is not there, within the probe timeout', async () => {

