@@ -15,6 +15,8 @@ export interface ThroughputOptions {
   seconds: number;
   /** Runs per side; sides alternate (service, floor, service, floor, ...). */
   rounds: number;
+  /** More environment for the service, such as DATABASE_URL (default: the JSON files in its working directory). */
+  serviceEnv?: Record<string, string>;
 }
 
 /** Service against the floor for every latency × user kind × concurrency, both sides in the same fresh conditions. */
@@ -41,7 +43,7 @@ export async function measureThroughput(options: ThroughputOptions, log: (line: 
 }
 
 async function compare(baseURL: string, latencyMs: number, users: UserKind, connections: number, options: ThroughputOptions): Promise<ThroughputRow> {
-  const service = await startService(baseURL);
+  const service = await startService(baseURL, options.serviceEnv);
   const floor = await startFloor(baseURL);
   try {
     const prefix = `${users}-c${connections}`;

