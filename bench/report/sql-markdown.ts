@@ -11,6 +11,8 @@ export interface SqlBenchResults {
   scale: SqlScale[];
   memory: SqlMemory[];
   throughput: Array<{ store: string; rows: ThroughputRow[] }>;
+  /** Anything about this run a reader must know (a part measured again, and why). */
+  notes?: string;
 }
 
 const SCALE_TARGET = 1.5;
@@ -24,6 +26,7 @@ export function sqlResultsMarkdown(r: SqlBenchResults): string {
   return [
     `Run ${r.date} on ${r.machine.cores} × ${r.machine.cpu}, ${r.machine.memoryGb} GB, Node ${r.machine.node}; PostgreSQL: ${r.postgres}; ${r.durationSeconds} s in all.`,
     '',
+    ...(r.notes === undefined ? [] : [`Note: ${r.notes}`, '']),
     '### Targets',
     '',
     '| target | measured | met |',

@@ -2,6 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { UserKey } from '../../auth/user-key';
 import type { DatabaseSchema } from '../database.schema';
 import type { SqlDialect, SqlExecutor } from './sql-dialect';
 
@@ -41,7 +42,7 @@ export class SqliteSqlDialect implements SqlDialect {
     return db.connection().execute((connection) => immediateTransaction(connection, () => work(connection)));
   }
 
-  userTransaction<T>(db: SqlExecutor, _user: unknown, work: (trx: SqlExecutor) => Promise<T>): Promise<T> {
+  userTransaction<T>(db: SqlExecutor, _user: UserKey, work: (trx: SqlExecutor) => Promise<T>): Promise<T> {
     return db.connection().execute((connection) => immediateTransaction(connection, () => work(connection)));
   }
 
