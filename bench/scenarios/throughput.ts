@@ -20,6 +20,8 @@ export interface ThroughputOptions {
   seconds: number;
   /** Runs per side; sides alternate (service, floor, service, floor, ...). */
   rounds: number;
+  /** More environment for the service, such as DATABASE_URL (default: the JSON files in its working directory). */
+  serviceEnv?: Record<string, string>;
 }
 
 /** Service against both floors for every latency × user kind × concurrency, all sides in the same fresh conditions. */
@@ -48,7 +50,7 @@ export async function measureThroughput(options: ThroughputOptions, log: (line: 
 async function compare(baseURL: string, latencyMs: number, users: UserKind, connections: number, options: ThroughputOptions): Promise<ThroughputRow> {
   // JSON logs, as in production: a terminal's pretty format is not what a deployment pays for.
   const targets: Record<Side, Running> = {
-    service: await startService(baseURL, { LOG_FORMAT: 'json' }),
+    service: await startService(baseURL, { LOG_FORMAT: 'json', ...options.serviceEnv }),
     floor: await startFloor(baseURL, 'memory'),
     durable: await startFloor(baseURL, 'durable'),
   };
