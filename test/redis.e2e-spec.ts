@@ -4,6 +4,7 @@ import request from 'supertest';
 import { turnKeys } from '../src/turns/adapters/redis-turn.keys';
 import { flushAll, RedisTurnLocks } from './support/redis-turn-lock.fixture';
 import { RedisServer } from './support/servers/redis.server';
+import { createTestDatabase, type TestDatabase } from './support/servers/test-database.factory';
 import { ServiceProcess } from './support/service-process';
 import { makeTempDir, startTestApp, type TestApp } from './support/test-app';
 
@@ -24,19 +25,21 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): P
   }
 }
 
+// Replicas share PostgreSQL: REDIS_URL with the JSON files or SQLite stops start-up.
 describe('the service with REDIS_URL', () => {
   let redis: RedisServer;
+  let database: TestDatabase;
   const apps: TestApp[] = [];
 
   const boot = async (env: Record<string, string> = {}): Promise<TestApp> => {
-    const app = await startTestApp({ ASSISTANT_API: 'local', REDIS_URL: redis.url, TURN_LOCK_TTL_MS: '1000', ...env });
+    const app = await startTestApp({ ASSISTANT_API: 'local', REDIS_URL: redis.url, DATABASE_URL: database.url, TURN_LOCK_TTL_MS: '1000', ...env });
     apps.push(app);
     return app;
   };
   const chat = (app: TestApp, userId: string) => request(app.url).post('/api/chat').send({ user_id: userId, message: 'hi' });
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
+    [redis, database] = await Promise.all([RedisServer.start(), createTestDatabase()]);
   });
   beforeEach(async () => {
     await flushAll(redis.url);
@@ -45,7 +48,7 @@ describe('the service with REDIS_URL', () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   afterAll(async () => {
-    await redis?.stop();
+    await Promise.all([redis?.stop(), database?.drop()]);
   });
 
   it('counts the rate limit once across two instances, to the request', async () => {
@@ -182,10 +185,11 @@ describe('the service with REDIS_URL', () => {
 
 describe('the built service with a password in REDIS_URL', () => {
   let redis: RedisServer;
+  let database: TestDatabase;
   let service: (ServiceProcess & { url: string }) | undefined;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
+    [redis, database] = await Promise.all([RedisServer.start(), createTestDatabase()]);
     const admin = new Redis(redis.url);
     await admin.config('SET', 'requirepass', PASSWORD);
     admin.disconnect();
@@ -194,12 +198,12 @@ describe('the built service with a password in REDIS_URL', () => {
     await service?.stop();
   });
   afterAll(async () => {
-    await redis?.stop();
+    await Promise.all([redis?.stop(), database?.drop()]);
   });
 
   it('uses the password and never shows it, neither in logs nor in answers, also while Redis is down', async () => {
     const url = `redis://:${PASSWORD}@127.0.0.1:${redis.port}`;
-    service = await ServiceProcess.start({ ASSISTANT_API: 'local', REDIS_URL: url, LOG_LEVEL: 'debug' }, await makeTempDir());
+    service = await ServiceProcess.start({ ASSISTANT_API: 'local', REDIS_URL: url, DATABASE_URL: database.url, LOG_LEVEL: 'debug' }, await makeTempDir());
     await request(service.url).post('/api/chat').send({ user_id: 'alice', message: 'hi' }).expect(200);
     const healthy = await request(service.url).get('/api/health').expect(200);
     expect(healthy.body.checks.redis).toEqual({ status: 'ok' });
@@ -221,10 +225,17 @@ describe('the built service with a password in REDIS_URL', () => {
 
   it('refuses to start with a REDIS_URL that is not one, without echoing it', async () => {
     const bad = `http://user:${PASSWORD}@127.0.0.1:1`;
-    const child = ServiceProcess.spawn({ ASSISTANT_API: 'local', REDIS_URL: bad }, await makeTempDir());
+    const child = ServiceProcess.spawn({ ASSISTANT_API: 'local', REDIS_URL: bad, DATABASE_URL: database.url }, await makeTempDir());
     const exit = await child.exited;
     expect(exit.code).toBe(1);
     expect(child.logs).toMatch(/REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
     expect(child.logs).not.toContain(PASSWORD);
+  });
+
+  it('refuses to start with REDIS_URL over the JSON files, and says why', async () => {
+    const child = ServiceProcess.spawn({ ASSISTANT_API: 'local', REDIS_URL: redis.url }, await makeTempDir());
+    const exit = await child.exited;
+    expect(exit.code).toBe(1);
+    expect(child.logs).toContain('REDIS_URL is set for replicas, but the storage is the JSON files, which only one process can use');
   });
 });

@@ -7,8 +7,8 @@ import { loggingConfig, parseLoggingConfig } from './logging.config';
 import { metricsConfig, parseMetricsConfig } from './metrics.config';
 import { modelsConfig, parseModelsConfig } from './models.config';
 import { openAiConfig, parseOpenAiConfig } from './openai.config';
-import { parseRedisConfig, redisConfig } from './redis.config';
-import { parseStoresConfig, storesConfig } from './stores.config';
+import { parseRedisConfig, type RedisConfig, redisConfig } from './redis.config';
+import { parseStoresConfig, type StoresConfig, storesConfig } from './stores.config';
 import { parseThrottleConfig, throttleConfig } from './throttle.config';
 
 export interface AppConfigOptions {
@@ -22,14 +22,29 @@ export function validateEnvironment(env: Environment): Environment {
   parseAppConfig(reader);
   parseOpenAiConfig(reader);
   parseThrottleConfig(reader);
-  parseStoresConfig(reader);
+  const stores = parseStoresConfig(reader);
   parseLoggingConfig(reader);
   parseMetricsConfig(reader);
   parseModelsConfig(reader);
   parseAuthConfig(reader);
-  parseRedisConfig(reader);
+  const redis = parseRedisConfig(reader);
+  checkSharedStorage(reader, stores, redis);
   reader.assertValid();
   return env;
+}
+
+/**
+ * Setting REDIS_URL says "several replicas share this service", but the JSON files and SQLite belong to one process:
+ * replicas on them would each keep their own log and thread map and give one user several conversations.
+ */
+function checkSharedStorage(reader: EnvReader, stores: StoresConfig, redis: RedisConfig): void {
+  if (redis.mode === 'redis' && stores.kind !== 'postgres') {
+    const storage = stores.kind === 'json' ? 'the JSON files' : 'a SQLite file';
+    reader.problem(
+      'REDIS_URL',
+      `is set for replicas, but the storage is ${storage}, which only one process can use; set DATABASE_URL to a postgres:// URL, or unset REDIS_URL`,
+    );
+  }
 }
 
 /** Only the stores namespace: what the store tools (db:migrate, log:export, log:import) need. */

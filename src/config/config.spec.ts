@@ -223,9 +223,21 @@ describe('Redis configuration', () => {
     `redis:${PASSWORD}`,
     PASSWORD,
   ])('rejects REDIS_URL=%s without showing it', (url) => {
-    const error = validationError({ REDIS_URL: url });
+    const error = validationError({ REDIS_URL: url, DATABASE_URL: 'postgres://chat@db.internal/chat' });
     expect(error.problems).toEqual([expect.stringMatching(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/)]);
     expect(error.message).not.toContain(PASSWORD);
+  });
+
+  it.each([
+    [{}, 'the JSON files'],
+    [{ DATABASE_URL: 'sqlite:./chat.db' }, 'a SQLite file'],
+  ])('refuses REDIS_URL with storage that only one process can use (%j)', (storage, named) => {
+    const error = validationError({ REDIS_URL: 'redis://127.0.0.1:6379', ...storage });
+    expect(error.problems).toEqual([`REDIS_URL is set for replicas, but the storage is ${named}, which only one process can use; set DATABASE_URL to a postgres:// URL, or unset REDIS_URL`]);
+  });
+
+  it('accepts REDIS_URL with PostgreSQL', () => {
+    expect(() => validateEnvironment({ REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: 'postgres://chat@db.internal/chat' })).not.toThrow();
   });
 
   it.each(['999', '1.5', 'soon', '3600001'])('rejects TURN_LOCK_TTL_MS=%s', (value) => {
