@@ -3,6 +3,7 @@
 // BENCH_QUICK=1 runs every scenario briefly (a smoke test of the bench itself).
 import { cpus, totalmem } from 'node:os';
 import { measureAssistantsLatency } from './scenarios/assistants-latency';
+import { measureCapacity } from './scenarios/capacity';
 import { measureLogGrowth } from './scenarios/log-growth';
 import { measureMemory } from './scenarios/memory';
 import { measureStreaming } from './scenarios/streaming';
@@ -22,11 +23,14 @@ async function main(): Promise<void> {
   };
   log(`machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}${quick ? ' (quick run)' : ''}`);
 
-  log('throughput and latency: service vs floor');
+  log('throughput and latency: service vs the in-memory and the durable floor');
   const throughput = await measureThroughput(
     { latencies: [0, 200], concurrencies: [1, 16, 64], seconds: quick ? 1 : 4, rounds: quick ? 1 : 2 },
     log,
   );
+  // 10,000 streams is a probe of what breaks first; 2000 carries the targets.
+  log('capacity: concurrent streams of new users against a slow upstream');
+  const capacity = await measureCapacity(quick ? [200] : [2000, 10000], log);
   log('threads-and-runs latency (300 ms runs)');
   const assistants = await measureAssistantsLatency(300, quick ? 3 : 10, quick ? 1 : 3);
   log(`  service p50 ${assistants.service.p50.toFixed(1)} ms, naive createAndPoll p50 ${assistants.naive.p50.toFixed(1)} ms`);
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
     durationSeconds: Math.round((Date.now() - started) / 1000),
     machine,
     throughput,
+    capacity,
     assistants,
     streaming,
     logGrowth,

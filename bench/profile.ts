@@ -26,16 +26,19 @@ async function cpuPerRequest(target: Running, prefix: string): Promise<{ rps: nu
 
 async function main(): Promise<void> {
   const fake = await startFake(0);
-  const service = await startService(fake.address, {}, ['--cpu-prof']);
-  const floor = await startFloor(fake.address);
+  // JSON log lines as in production: the pretty format is for a terminal, not what a deployment pays for.
+  const service = await startService(fake.address, { LOG_FORMAT: 'json' }, ['--cpu-prof']);
+  const floor = await startFloor(fake.address, 'memory');
+  const durable = await startFloor(fake.address, 'durable');
   try {
     const floorCost = await cpuPerRequest(floor, 'floor');
+    const durableCost = await cpuPerRequest(durable, 'durable');
     const serviceCost = await cpuPerRequest(service, 'service');
     const line = (name: string, cost: { rps: number; cpuMs: number }): string =>
       `${name}: ${cost.rps.toFixed(0)} req/s, ${cost.cpuMs.toFixed(3)} ms CPU per request`;
-    process.stdout.write(`${line('floor', floorCost)}\n${line('service (profiling)', serviceCost)}\n`);
+    process.stdout.write(`${line('floor', floorCost)}\n${line('durable floor', durableCost)}\n${line('service (profiling)', serviceCost)}\n`);
   } finally {
-    await floor.stop();
+    await Promise.all([floor.stop(), durable.stop()]);
     // The profile is written when the service exits; stop() would remove its directory.
     service.child.kill('SIGTERM');
     await new Promise((resolve) => service.child.once('exit', resolve));

@@ -2,13 +2,13 @@ import type { ThroughputRow } from '../scenarios/throughput';
 
 const WIDTH = 640;
 const HEIGHT = 360;
-const MARGIN = { left: 70, right: 150, top: 40, bottom: 50 };
+const MARGIN = { left: 70, right: 170, top: 40, bottom: 50 };
 
-/** An SVG line chart of requests per second against concurrency (upstream latency 0), service and floor, per user kind. */
+/** An SVG line chart of requests per second against concurrency (upstream latency 0), service and both floors, per user kind. */
 export function throughputChart(rows: readonly ThroughputRow[]): string {
   const zero = rows.filter((row) => row.latencyMs === 0);
   const concurrencies = [...new Set(zero.map((row) => row.connections))].sort((a, b) => a - b);
-  const maxRps = Math.max(1, ...zero.flatMap((row) => [row.service.rps, row.floor.rps]));
+  const maxRps = Math.max(1, ...zero.flatMap((row) => [row.service.rps, row.floor.rps, row.durable.rps]));
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const x = (c: number): number => MARGIN.left + (concurrencies.length < 2 ? plotW / 2 : (concurrencies.indexOf(c) / (concurrencies.length - 1)) * plotW);
@@ -18,6 +18,8 @@ export function throughputChart(rows: readonly ThroughputRow[]): string {
     { label: 'service, returning', color: '#1f77b4', dash: '', pick: (r: ThroughputRow) => (r.users === 'returning' ? r.service.rps : undefined) },
     { label: 'floor, new users', color: '#888888', dash: '6 4', pick: (r: ThroughputRow) => (r.users === 'new' ? r.floor.rps : undefined) },
     { label: 'service, new users', color: '#d62728', dash: '6 4', pick: (r: ThroughputRow) => (r.users === 'new' ? r.service.rps : undefined) },
+    { label: 'durable floor, returning', color: '#2ca02c', dash: '', pick: (r: ThroughputRow) => (r.users === 'returning' ? r.durable.rps : undefined) },
+    { label: 'durable floor, new users', color: '#2ca02c', dash: '6 4', pick: (r: ThroughputRow) => (r.users === 'new' ? r.durable.rps : undefined) },
   ];
   const lines = series.map((s, index) => {
     const points = zero

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AssistantsLatency } from '../scenarios/assistants-latency';
+import type { CapacityRow } from '../scenarios/capacity';
 import type { LogGrowth } from '../scenarios/log-growth';
 import type { Memory } from '../scenarios/memory';
 import type { StreamingLatency } from '../scenarios/streaming';
@@ -14,6 +15,7 @@ export interface BenchResults {
   durationSeconds: number;
   machine: { cpu: string; cores: number; memoryGb: number; node: string };
   throughput: ThroughputRow[];
+  capacity: CapacityRow[];
   assistants: AssistantsLatency;
   streaming: StreamingLatency;
   logGrowth: LogGrowth;
