@@ -21,12 +21,16 @@ const REDACTED = [
 ];
 
 /**
- * The process's one pino logger: JSON lines, or (LOG_FORMAT=pretty) the same
- * records formatted for a terminal, written synchronously on the main thread so
- * that nothing is lost on exit and no worker thread is started.
+ * The process's one pino logger, on the main thread (no worker thread).
+ *
+ * JSON lines are written asynchronously: a synchronous write to a pipe that a
+ * slow log collector has let fill up would stop the event loop, and every
+ * request with it, until the collector catches up. pino flushes what is
+ * buffered when the process exits. LOG_FORMAT=pretty is for a terminal and
+ * writes synchronously, in order with anything else on it.
  */
 export function createRootLogger({ level, format }: LoggingConfig): Logger {
   const options = { level, redact: { paths: REDACTED, censor: '[redacted]' } };
-  if (format === 'json') return pino(options);
+  if (format === 'json') return pino(options, pino.destination({ dest: 1, sync: false }));
   return pino(options, pinoPretty({ colorize: Boolean(process.stdout.isTTY), sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
 }
