@@ -1,15 +1,20 @@
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { parseUserKeyString, type UserKey, userKeyString } from '../../auth/user-key';
 import { StorageError, StorageErrorCode } from '../../persistence/errors/storage.error';
-import { jsonMember, jsonObjectChunks } from '../../persistence/json-object-chunks';
+import { GrowingJsonArray } from '../../persistence/growing-json-array';
+import { jsonObjectChunks } from '../../persistence/json-object-chunks';
 import { type Snapshot, StoreFile } from '../../persistence/store-file';
 import { ConversationLogStore, type Exchange, type HistoryPage, type HistoryQuery } from '../conversation-log.port';
 import { copyExchange, exchangeIdentity, isLogFile } from './log-file.format';
 
 interface UserLog {
   exchanges: Exchange[];
-  /** This user's `"id":[...]` member, encoded once and kept until it changes: a write re-encodes only what changed. */
-  member: Buffer | undefined;
+  /**
+   * This user's `"id":[...]` member, encoded once and grown by each append, so that a commit encodes
+   * only the new exchange (nothing on the request path costs O(history)). Undefined after a change
+   * other than an append (a failed write, an import): the next write encodes the user again.
+   */
+  member: GrowingJsonArray | undefined;
 }
 
 /**
@@ -29,7 +34,8 @@ export class JsonFileConversationLogStore extends ConversationLogStore implement
 
   async onModuleInit(): Promise<void> {
     const stored = await this.file.open(isLogFile);
-    for (const [key, exchanges] of Object.entries(stored ?? {})) this.logs.set(key, { exchanges, member: undefined });
+    // Encoded here, at start-up, rather than by the first request's commit.
+    for (const [key, exchanges] of Object.entries(stored ?? {})) this.logs.set(key, { exchanges, member: encodeMember(key, exchanges) });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -41,7 +47,7 @@ export class JsonFileConversationLogStore extends ConversationLogStore implement
     const log = this.logs.get(key) ?? { exchanges: [], member: undefined };
     const stored = copyExchange(exchange);
     log.exchanges.push(stored);
-    log.member = undefined;
+    log.member?.push(JSON.stringify(stored));
     this.logs.set(key, log);
     try {
       await this.file.commit();
@@ -118,14 +124,18 @@ export class JsonFileConversationLogStore extends ConversationLogStore implement
   }
 
   private render(): Snapshot {
-    const members: Buffer[] = [];
+    const members: Buffer[][] = [];
     for (const [key, log] of this.logs) {
       if (log.exchanges.length === 0) continue;
-      log.member ??= jsonMember(key, JSON.stringify(log.exchanges));
-      members.push(log.member);
+      log.member ??= encodeMember(key, log.exchanges);
+      members.push(log.member.chunks());
     }
     return { contents: jsonObjectChunks(members) };
   }
+}
+
+function encodeMember(key: string, exchanges: readonly Exchange[]): GrowingJsonArray {
+  return new GrowingJsonArray(key, exchanges.map((exchange) => JSON.stringify(exchange)));
 }
 
 function writeFailed(error: unknown): StorageError {
