@@ -25,7 +25,7 @@ async function main(): Promise<void> {
 
   log('throughput and latency: service vs the in-memory and the durable floor');
   const throughput = await measureThroughput(
-    { latencies: [0, 200], concurrencies: [1, 16, 64], seconds: quick ? 1 : 4, rounds: quick ? 1 : 2 },
+    { latencies: [0, 200], concurrencies: [1, 16, 64], seconds: quick ? 1 : 4, rounds: quick ? 1 : 2, withSqlite: true },
     log,
   );
   // 10,000 streams is a probe of what breaks first; 2000 carries the targets.

@@ -14,15 +14,16 @@ export function resultsMarkdown(r: BenchResults): string {
     '',
     'Mean of the alternating runs; latencies in ms. The floor is a bare `node:http` server making the same SDK calls; the durable floor ' +
       'also appends each exchange as a JSON line, group-committed with `fdatasync`. Ratios are service / floor requests per second; ' +
-      '"added p50" is the service\'s p50 minus the durable floor\'s.',
+      '"added p50" is the service\'s p50 minus the durable floor\'s. "SQLite" is the same service with `DATABASE_URL=sqlite:...`.',
     '',
-    '| upstream latency | users | concurrency | service req/s | floor req/s | durable req/s | vs floor | vs durable | service p50 | floor p50 | durable p50 | added p50 | service p99 | durable p99 | errors (service/floor/durable) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| upstream latency | users | concurrency | service req/s | SQLite req/s | floor req/s | durable req/s | vs floor | vs durable | SQLite vs durable | service p50 | SQLite p50 | floor p50 | durable p50 | added p50 | service p99 | durable p99 | errors (service/SQLite/floor/durable) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.throughput.map(
       (row) =>
-        `| ${row.latencyMs} ms | ${row.users} | ${row.connections} | ${f(row.service.rps, 0)} | ${f(row.floor.rps, 0)} | ${f(row.durable.rps, 0)} | ` +
-        `${f(row.service.rps / row.floor.rps, 2)} | ${f(row.service.rps / row.durable.rps, 2)} | ${f(row.service.p50)} | ${f(row.floor.p50)} | ${f(row.durable.p50)} | ` +
-        `${f(row.service.p50 - row.durable.p50)} | ${f(row.service.p99)} | ${f(row.durable.p99)} | ${row.service.errors}/${row.floor.errors}/${row.durable.errors} |`,
+        `| ${row.latencyMs} ms | ${row.users} | ${row.connections} | ${f(row.service.rps, 0)} | ${f(row.sqlite?.rps ?? Number.NaN, 0)} | ${f(row.floor.rps, 0)} | ${f(row.durable.rps, 0)} | ` +
+        `${f(row.service.rps / row.floor.rps, 2)} | ${f(row.service.rps / row.durable.rps, 2)} | ${f((row.sqlite?.rps ?? Number.NaN) / row.durable.rps, 2)} | ` +
+        `${f(row.service.p50)} | ${f(row.sqlite?.p50 ?? Number.NaN)} | ${f(row.floor.p50)} | ${f(row.durable.p50)} | ${f(row.service.p50 - row.durable.p50)} | ${f(row.service.p99)} | ${f(row.durable.p99)} | ` +
+        `${row.service.errors}/${row.sqlite?.errors ?? '-'}/${row.floor.errors}/${row.durable.errors} |`,
     ),
     '',
     '![Throughput against concurrency, upstream latency 0](bench/results/throughput.svg)',
@@ -67,10 +68,12 @@ function targets(r: BenchResults): string {
   const find = (latency: number, users: string, connections: number) =>
     r.throughput.find((row) => row.latencyMs === latency && row.users === users && row.connections === connections);
   const ratio = (row: ThroughputRow | undefined, side: 'floor' | 'durable'): number => (row ? row.service.rps / row[side].rps : Number.NaN);
+  const ratioOf = (row: ThroughputRow | undefined, side: 'sqlite'): number => (row?.[side] ? row[side].rps / row.durable.rps : Number.NaN);
   const returning64 = find(0, 'returning', 64);
   const new64 = find(0, 'new', 64);
   const c1 = r.throughput.filter((row) => row.connections === 1);
   const addedP50 = Math.max(...c1.map((row) => row.service.p50 - row.durable.p50));
+  const sqliteAddedP50 = Math.max(...c1.map((row) => (row.sqlite?.p50 ?? Number.NaN) - row.durable.p50));
   const growth = r.logGrowth.rows.at(-1)!.append.p50 / r.logGrowth.rows[0].append.p50;
   const cap = r.capacity.find((row) => row.streams === 2000) ?? r.capacity[0];
   const rows: Array<[string, string, boolean]> = [
@@ -80,6 +83,11 @@ function targets(r: BenchResults): string {
       ratio(returning64, 'durable') >= 0.7 && ratio(new64, 'durable') >= 0.7,
     ],
     ['added p50 at c=1 ≤ 1.5 ms over the durable floor (worst row)', `${f(addedP50, 1)} ms`, addedP50 <= 1.5],
+    [
+      '(the same two on SQLite: throughput returning / new; added p50 at c=1, worst row)',
+      `${f(ratioOf(returning64, 'sqlite'), 2)} / ${f(ratioOf(new64, 'sqlite'), 2)}; ${f(sqliteAddedP50, 1)} ms`,
+      ratioOf(returning64, 'sqlite') >= 0.7 && ratioOf(new64, 'sqlite') >= 0.7 && sqliteAddedP50 <= 1.5,
+    ],
   ];
   if (cap !== undefined) {
     rows.push(

@@ -6,13 +6,15 @@ export interface ThroughputRow {
   users: UserKind;
   connections: number;
   service: LoadResult;
+  /** The same service on SQLite (DATABASE_URL=sqlite:...): one WAL append per commit instead of the JSON file rewritten whole. */
+  sqlite?: LoadResult;
   /** The bare floor: the upstream calls and nothing else. */
   floor: LoadResult;
   /** The durable floor: the same, plus an fdatasync'd, group-committed append of each exchange. */
   durable: LoadResult;
 }
 
-type Side = 'service' | 'floor' | 'durable';
+type Side = 'service' | 'sqlite' | 'floor' | 'durable';
 
 export interface ThroughputOptions {
   latencies: number[];
@@ -22,6 +24,8 @@ export interface ThroughputOptions {
   rounds: number;
   /** More environment for the service, such as DATABASE_URL (default: the JSON files in its working directory). */
   serviceEnv?: Record<string, string>;
+  /** Also run the service on SQLite beside it. */
+  withSqlite?: boolean;
 }
 
 /** Service against both floors for every latency × user kind × concurrency, all sides in the same fresh conditions. */
@@ -35,7 +39,7 @@ export async function measureThroughput(options: ThroughputOptions, log: (line: 
           const row = await compare(fake.address, latencyMs, users, connections, options);
           log(
             `latency ${latencyMs} ms, ${users} users, c=${connections}: service ${row.service.rps.toFixed(0)} rps p50 ${row.service.p50} ms | ` +
-              `floor ${row.floor.rps.toFixed(0)} rps p50 ${row.floor.p50} ms | durable floor ${row.durable.rps.toFixed(0)} rps p50 ${row.durable.p50} ms`,
+              `${row.sqlite ? `on SQLite ${row.sqlite.rps.toFixed(0)} rps p50 ${row.sqlite.p50} ms | ` : ''}floor ${row.floor.rps.toFixed(0)} rps p50 ${row.floor.p50} ms | durable floor ${row.durable.rps.toFixed(0)} rps p50 ${row.durable.p50} ms`,
           );
           rows.push(row);
         }
@@ -49,24 +53,34 @@ export async function measureThroughput(options: ThroughputOptions, log: (line: 
 
 async function compare(baseURL: string, latencyMs: number, users: UserKind, connections: number, options: ThroughputOptions): Promise<ThroughputRow> {
   // JSON logs, as in production: a terminal's pretty format is not what a deployment pays for.
-  const targets: Record<Side, Running> = {
+  const targets: Partial<Record<Side, Running>> = {
     service: await startService(baseURL, { LOG_FORMAT: 'json', ...options.serviceEnv }),
+    sqlite: options.withSqlite ? await startService(baseURL, { LOG_FORMAT: 'json', ...options.serviceEnv, DATABASE_URL: 'sqlite:./chat.db' }) : undefined,
     floor: await startFloor(baseURL, 'memory'),
     durable: await startFloor(baseURL, 'durable'),
   };
-  const sides = Object.keys(targets) as Side[];
+  const running = (side: Side): Running => targets[side]!;
+  const sides = (Object.keys(targets) as Side[]).filter((side) => targets[side] !== undefined);
   try {
     const prefix = `${users}-c${connections}`;
-    if (users === 'returning') await Promise.all(sides.map((side) => warmUp(targets[side].address, prefix)));
-    const results: Record<Side, LoadResult[]> = { service: [], floor: [], durable: [] };
+    if (users === 'returning') await Promise.all(sides.map((side) => warmUp(running(side).address, prefix)));
+    const results: Record<Side, LoadResult[]> = { service: [], sqlite: [], floor: [], durable: [] };
     for (let round = 0; round < options.rounds; round++) {
       // Returning users reuse the warmed pool; new users get ids no earlier round used.
       const userPrefix = users === 'returning' ? prefix : `${prefix}-r${round}`;
-      for (const side of sides) results[side].push(await drive(targets[side].address, connections, options.seconds, users, userPrefix));
+      for (const side of sides) results[side].push(await drive(running(side).address, connections, options.seconds, users, userPrefix));
     }
-    return { latencyMs, users, connections, service: mean(results.service), floor: mean(results.floor), durable: mean(results.durable) };
+    return {
+      latencyMs,
+      users,
+      connections,
+      service: mean(results.service),
+      sqlite: options.withSqlite ? mean(results.sqlite) : undefined,
+      floor: mean(results.floor),
+      durable: mean(results.durable),
+    };
   } finally {
-    await Promise.all(sides.map((side) => targets[side].stop()));
+    await Promise.all(sides.map((side) => running(side).stop()));
   }
 }
 

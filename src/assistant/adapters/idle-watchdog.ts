@@ -29,9 +29,12 @@ export class IdleWatchdog {
     return this.expiredFlag;
   }
 
-  /** Progress, or a new attempt: the idle period starts again. */
+  /** Progress, or a new attempt: the idle period starts again. Streams touch it per chunk, so the timer is restarted, not replaced. */
   touch(): void {
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) {
+      this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => {
       this.expiredFlag = true;
       this.controller.abort();
@@ -46,6 +49,7 @@ export class IdleWatchdog {
 
   dispose(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.parent?.removeEventListener('abort', this.onParentAbort);
   }
 }
