@@ -10,7 +10,23 @@ const prefix = process.env.PREFIX ?? 'cap';
 const MESSAGE = 'how many words does a capacity test answer take today';
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 
-function one(n: number): Promise<{ ms: number } | { error: string }> {
+/** The `done` event's Server-Timing figures: the upstream's time and the service's own, as the service measured them. */
+interface Timing {
+  upstream_ms: number;
+  app_ms: number;
+}
+
+function timingOf(text: string): Timing | undefined {
+  const done = /event: done\ndata: (.*)\n/.exec(text)?.[1];
+  if (done === undefined) return undefined;
+  try {
+    return (JSON.parse(done) as { timing?: Timing }).timing;
+  } catch {
+    return undefined;
+  }
+}
+
+function one(n: number): Promise<{ ms: number; timing: Timing | undefined } | { error: string }> {
   const body = JSON.stringify({ user_id: `${prefix}-${n}`, message: MESSAGE });
   const started = performance.now();
   return new Promise((resolve) => {
@@ -20,7 +36,13 @@ function one(n: number): Promise<{ ms: number } | { error: string }> {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve(res.statusCode === 200 && text.includes('event: done') ? { ms: performance.now() - started } : { error: `status ${res.statusCode}: ${text.slice(0, 120)}` }));
+        res.on('end', () =>
+          resolve(
+            res.statusCode === 200 && text.includes('event: done')
+              ? { ms: performance.now() - started, timing: timingOf(text) }
+              : { error: `status ${res.statusCode}: ${text.slice(0, 120)}` },
+          ),
+        );
         res.on('error', (error) => resolve({ error: error.message }));
       },
     );
@@ -32,8 +54,17 @@ function one(n: number): Promise<{ ms: number } | { error: string }> {
 async function main(): Promise<void> {
   const results = await Promise.all(Array.from({ length: streams }, (_, n) => one(n)));
   const durations = results.flatMap((result) => ('ms' in result ? [result.ms] : []));
+  const timings = results.flatMap((result) => ('timing' in result && result.timing !== undefined ? [result.timing] : []));
   const errors = results.flatMap((result) => ('error' in result ? [result.error] : []));
-  process.stdout.write(`${JSON.stringify({ durations, errors: errors.length, firstErrors: [...new Set(errors)].slice(0, 5) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      durations,
+      upstreamMs: timings.map((timing) => timing.upstream_ms),
+      appMs: timings.map((timing) => timing.app_ms),
+      errors: errors.length,
+      firstErrors: [...new Set(errors)].slice(0, 5),
+    })}\n`,
+  );
 }
 
 void main();

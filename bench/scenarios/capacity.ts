@@ -18,6 +18,9 @@ export interface CapacitySide {
   /** Event-loop delay of the target during the run, ms. */
   eventLoopP99: number;
   eventLoopMax: number;
+  /** The service only (its `done` event's timing): the upstream's time and the service's own, p50 and p99, ms. */
+  upstream?: { p50: number; p99: number };
+  app?: { p50: number; p99: number };
 }
 
 export interface CapacityRow {
@@ -37,7 +40,8 @@ export async function measureCapacity(counts: number[], log: (line: string) => v
       for (const [name, side] of [['service', service], ['floor', floor]] as const) {
         log(
           `${streams} streams, ${name}: ${side.failures} failed, added p50 ${side.addedP50.toFixed(0)} ms p99 ${side.addedP99.toFixed(0)} ms, ` +
-            `peak RSS ${side.peakRssMb.toFixed(0)} MB, event loop p99 ${side.eventLoopP99.toFixed(1)} ms`,
+            `peak RSS ${side.peakRssMb.toFixed(0)} MB, event loop p99 ${side.eventLoopP99.toFixed(1)} ms` +
+            (side.app && side.upstream ? `; its own timing: upstream p50 ${side.upstream.p50.toFixed(0)} ms, app p50 ${side.app.p50.toFixed(0)} ms p99 ${side.app.p99.toFixed(0)} ms` : ''),
         );
       }
       rows.push({ streams, service, floor });
@@ -51,7 +55,7 @@ export async function measureCapacity(counts: number[], log: (line: string) => v
 async function drive(kind: 'service' | 'floor', streams: number, upstream: string): Promise<CapacitySide> {
   const target =
     kind === 'service'
-      ? await startService(upstream, { LOG_FORMAT: 'json', OPENAI_TIMEOUT_MS: '60000', CONVERSATION_LOG_PATH: 'conversations.json', THREAD_STORE_PATH: 'threads.json' })
+      ? await startService(upstream, { LOG_FORMAT: 'json', OPENAI_TIMEOUT_MS: '60000', CONVERSATION_LOG_PATH: 'conversations.json', THREAD_STORE_PATH: 'threads.json', ...serviceEnvFromBench() })
       : await startFloor(upstream, 'durable');
   try {
     await eventLoopDelay(kind, target);
@@ -61,7 +65,14 @@ async function drive(kind: 'service' | 'floor', streams: number, upstream: strin
     clearInterval(sampler);
     const delay = await eventLoopDelay(kind, target);
     const added = summarize(load.durations.map((ms) => ms - UPSTREAM_MS));
+    const percentiles = (values: number[]): { p50: number; p99: number } | undefined => {
+      if (values.length === 0) return undefined;
+      const { p50, p99 } = summarize(values);
+      return { p50, p99 };
+    };
     return {
+      upstream: percentiles(load.upstreamMs),
+      app: percentiles(load.appMs),
       streams,
       failures: load.errors,
       firstFailures: load.firstErrors,
@@ -84,7 +95,15 @@ function safeRss(target: Running): number {
   }
 }
 
-function runLoad(url: string, streams: number, prefix: string): Promise<{ durations: number[]; errors: number; firstErrors: string[] }> {
+interface LoadOutput {
+  durations: number[];
+  upstreamMs: number[];
+  appMs: number[];
+  errors: number;
+  firstErrors: string[];
+}
+
+function runLoad(url: string, streams: number, prefix: string): Promise<LoadOutput> {
   const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), join(__dirname, '..', 'stream-load.ts')], {
     env: { ...process.env, TARGET: url, STREAMS: String(streams), PREFIX: prefix },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -94,7 +113,7 @@ function runLoad(url: string, streams: number, prefix: string): Promise<{ durati
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => {
       try {
-        resolve(JSON.parse(output) as { durations: number[]; errors: number; firstErrors: string[] });
+        resolve(JSON.parse(output) as LoadOutput);
       } catch {
         reject(new Error(`the stream load generator exited with ${code}: ${output.slice(0, 500)}`));
       }
@@ -112,4 +131,10 @@ async function eventLoopDelay(kind: 'service' | 'floor', target: Running): Promi
   const text = await (await fetch(`${target.address}/api/metrics`)).text();
   const gauge = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? Number.NaN) * 1000;
   return { p99: gauge('nodejs_eventloop_lag_p99_seconds'), max: gauge('nodejs_eventloop_lag_max_seconds') };
+}
+
+/** CAPACITY_SERVICE_ENV='{"DATABASE_URL":"sqlite:./chat.db"}' runs the service side on other settings (for a comparison by hand). */
+function serviceEnvFromBench(): Record<string, string> {
+  const raw = process.env.CAPACITY_SERVICE_ENV;
+  return raw ? (JSON.parse(raw) as Record<string, string>) : {};
 }
