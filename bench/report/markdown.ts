@@ -121,15 +121,20 @@ function capacity(r: BenchResults): string[] {
     '',
     `Every stream is a new user's first turn, all opened at once; the upstream takes ${conversationMs} ms to create the conversation, ` +
       `${responseMs} ms to start answering and ${streamMs} ms to stream the answer. "Added" is a stream's time minus those ` +
-      `${conversationMs + responseMs + streamMs} ms. Event-loop delay is \`monitorEventLoopDelay\` in the target process during the run.`,
+      `${conversationMs + responseMs + streamMs} ms. Event-loop delay is \`monitorEventLoopDelay\` in the target process during the run. ` +
+      `"Own timing" is what the service itself measured for each turn (its \`done\` event's \`timing\`): the time spent waiting for the upstream, and the rest.`,
     '',
-    '| streams | target | failures | added p50 ms | added p99 ms | peak RSS MB | event loop p99 ms | event loop max ms | first failures |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| streams | target | failures | added p50 ms | added p99 ms | peak RSS MB | event loop p99 ms | event loop max ms | own timing: upstream p50 / app p50 / app p99 ms | first failures |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.capacity.flatMap((row) =>
       (['service', 'floor'] as const).map((side) => {
         const s = row[side];
         const name = side === 'service' ? 'service' : 'durable floor';
-        return `| ${row.streams} | ${name} | ${s.failures} | ${f(s.addedP50, 0)} | ${f(s.addedP99, 0)} | ${f(s.peakRssMb, 0)} | ${f(s.eventLoopP99)} | ${f(s.eventLoopMax)} | ${s.firstFailures.join('; ').replace(/\|/g, '/') || '-'} |`;
+        const own = s.upstream && s.app ? `${f(s.upstream.p50, 0)} / ${f(s.app.p50, 0)} / ${f(s.app.p99, 0)}` : '-';
+        return (
+          `| ${row.streams} | ${name} | ${s.failures} | ${f(s.addedP50, 0)} | ${f(s.addedP99, 0)} | ${f(s.peakRssMb, 0)} | ${f(s.eventLoopP99)} | ${f(s.eventLoopMax)} | ` +
+          `${own} | ${s.firstFailures.join('; ').replace(/\|/g, '/') || '-'} |`
+        );
       }),
     ),
     '',
