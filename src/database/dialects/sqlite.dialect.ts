@@ -1,15 +1,14 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { statSync } from 'node:fs';
+import { Kysely, sql } from 'kysely';
 import type { UserKey } from '../../auth/user-key';
 import type { DatabaseSchema } from '../database.schema';
 import type { SqlDialect, SqlExecutor } from './sql-dialect';
+import { SqliteWorkerDialect } from './sqlite-worker/sqlite-worker.dialect';
 
 /**
  * How long a statement waits for another process's write lock (`npm run log:import`
- * or `db:migrate` beside the service). better-sqlite3 is synchronous, so this blocks
- * the event loop while it waits: keep it short.
+ * or `db:migrate` beside the service). It blocks the worker thread, not the event loop,
+ * but every statement queues behind it: keep it short.
  */
 const BUSY_TIMEOUT_MS = 5000;
 
@@ -20,6 +19,8 @@ const UNREACHABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|READONLY|NOTADB|CORRUPT
  * An SQLite file through better-sqlite3: one connection, WAL so that readers never
  * wait for the writer, and synchronous=FULL so that a commit is on disk (WAL fsynced)
  * before it returns: an acknowledged exchange survives kill -9 and a power cut.
+ * better-sqlite3 is synchronous, so the connection lives in a worker thread: a
+ * commit's fsync never stops the event loop.
  */
 export class SqliteSqlDialect implements SqlDialect {
   readonly name = 'sqlite';
@@ -33,7 +34,7 @@ export class SqliteSqlDialect implements SqlDialect {
   }
 
   createKysely(): SqlExecutor {
-    return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: () => Promise.resolve(this.open()) }) });
+    return new Kysely<DatabaseSchema>({ dialect: new SqliteWorkerDialect(this.path, BUSY_TIMEOUT_MS, (file) => (this.opened = file)) });
   }
 
   // SQLite takes one writer at a time: BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy
@@ -57,23 +58,6 @@ export class SqliteSqlDialect implements SqlDialect {
   isUnreachable(error: unknown): boolean {
     const code = (error as { code?: unknown })?.code;
     return typeof code === 'string' && UNREACHABLE.test(code);
-  }
-
-  private open(): Database.Database {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const db = new Database(this.path);
-    try {
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal') throw new Error(`${this.path}: SQLite refused WAL mode (journal_mode is ${String(mode)})`);
-      db.pragma('synchronous = FULL');
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      const { dev, ino } = statSync(this.path);
-      this.opened = { dev, ino };
-      return db;
-    } catch (error) {
-      db.close();
-      throw error;
-    }
   }
 }
 
