@@ -1,6 +1,7 @@
 // npm run bench: builds the service, measures it against the floor and the naive design,
 // writes bench/results/<date>.json and .md, the throughput chart, and BENCHMARKS.md's results.
-// BENCH_QUICK=1 runs every scenario briefly (a smoke test of the bench itself).
+// BENCH_QUICK=1 runs every scenario briefly (a smoke test of the bench itself). BENCH_SERVICE_MAIN=path/to/dist/main.js
+// with BENCH_LABEL=name measures another build (a before/after) into bench/results/<date>-<name>.*, leaving BENCHMARKS.md alone.
 import { cpus, totalmem } from 'node:os';
 import { measureAssistantsLatency } from './scenarios/assistants-latency';
 import { measureCapacity } from './scenarios/capacity';
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     logGrowth,
     memory,
   };
-  const written = writeResults(results);
+  const written = writeResults(results, process.env.BENCH_LABEL);
   log(`wrote ${written.join(', ')} in ${results.durationSeconds} s`);
 }
 

@@ -27,18 +27,21 @@ const RESULTS = join(ROOT, 'bench', 'results');
 const START = '<!-- bench:results:start -->';
 const END = '<!-- bench:results:end -->';
 
-/** Writes the JSON and Markdown of this run, the chart, and the results section of BENCHMARKS.md. */
-export function writeResults(results: BenchResults): string[] {
+/** Writes the JSON and Markdown of this run and, unless it is labelled, the chart and the results section of BENCHMARKS.md. */
+export function writeResults(results: BenchResults, label?: string): string[] {
   mkdirSync(RESULTS, { recursive: true });
-  const stamp = results.date.slice(0, 10) + (results.quick ? '-quick' : '');
+  const stamp = results.date.slice(0, 10) + (results.quick ? '-quick' : '') + (label ? `-${label}` : '');
   const json = join(RESULTS, `${stamp}.json`);
   const markdownPath = join(RESULTS, `${stamp}.md`);
   const chart = join(RESULTS, 'throughput.svg');
   const markdown = resultsMarkdown(results);
   writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(markdownPath, `# Benchmark results ${results.date}\n\n${markdown}`);
+  const written = [json, markdownPath];
+  // A labelled run (another build, for a before/after) leaves the chart and BENCHMARKS.md to the current one.
+  if (label) return written;
   writeFileSync(chart, throughputChart(results.throughput));
-  const written = [json, markdownPath, chart];
+  written.push(chart);
   if (!results.quick) {
     const benchmarks = join(ROOT, 'BENCHMARKS.md');
     const current = readFileSync(benchmarks, 'utf8');
