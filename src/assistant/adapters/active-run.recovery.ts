@@ -1,12 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@nestjs/common';
 import { BadRequestError, type OpenAI } from 'openai';
-import { AssistantError, AssistantErrorCode } from '../errors/assistant.error';
+import { abortedError, AssistantError, AssistantErrorCode } from '../errors/assistant.error';
+import type { RunOwnership } from '../run-ownership.port';
 import { isNotFound, translateOpenAiError } from './openai-error.translator';
 
 const ACTIVE_RUN = /\b(run_[A-Za-z0-9_-]+)\b.*\bactive\b|\bactive run (run_[A-Za-z0-9_-]+)/;
 const SETTLE_POLL_MS = 100;
 const SETTLE_MAX_POLLS = 50;
+/** How often a sibling's run is looked at while this call waits for it to end. */
+const SIBLING_POLL_MS = 200;
+/** Retry-After for a thread held by a run whose owner cannot be asked (Redis down). */
+const OWNER_UNKNOWN_RETRY_AFTER_SECONDS = 5;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
 
 /**
@@ -17,22 +22,27 @@ export class ActiveRunRecovery {
   constructor(
     private readonly client: OpenAI,
     private readonly logger: Logger,
+    private readonly ownership: RunOwnership,
   ) {}
 
   /**
-   * Runs `call`; if the thread is held by a run that nobody waits for (a crash
-   * left it active, or our own cancelled run is still winding down), cancels
-   * that run and tries once more.
+   * Runs `call`; if the thread is held by a run, tries once more after that run
+   * is out of the way: a run that another live replica drives is waited for
+   * (until it ends or its owner's claim expires), never cancelled; one that is
+   * ours (lost: aborted, cut off) or nobody's (a crash's leftover) is cancelled.
+   * `signal` bounds the wait.
    */
-  async recovering<T>(threadId: string, call: () => Promise<T>): Promise<T> {
+  async recovering<T>(threadId: string, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
       return await call();
     } catch (error) {
       const activeRunId = activeRunOf(error);
       if (activeRunId === undefined) throw this.translate(error);
-      this.logger.warn(`thread ${threadId} is held by run ${activeRunId}; cancelling it and retrying once`);
-      await this.cancel(threadId, activeRunId);
-      await this.settle(threadId, activeRunId);
+      if (!(await this.waitForSibling(threadId, activeRunId, signal))) {
+        this.logger.warn(`thread ${threadId} is held by run ${activeRunId}, which no live process drives; cancelling it and retrying once`);
+        await this.cancel(threadId, activeRunId);
+        await this.settle(threadId, activeRunId);
+      }
       try {
         return await call();
       } catch (retryError) {
@@ -56,6 +66,44 @@ export class ActiveRunRecovery {
       return new AssistantError(AssistantErrorCode.THREAD_NOT_FOUND, 'The thread no longer exists upstream', { cause: error });
     }
     return translateOpenAiError(error, 'answer');
+  }
+
+  /**
+   * True once a run that a live sibling drives has ended; false as soon as
+   * the run is (or becomes) ours or nobody's, which makes it ours to cancel.
+   */
+  private async waitForSibling(threadId: string, runId: string, signal: AbortSignal | undefined): Promise<boolean> {
+    let waited = false;
+    for (;;) {
+      const owner = await this.ownerOf(runId);
+      if (owner !== 'sibling' && !waited) return false;
+      // Asked after the owner: a claim released because the run ended shows as a run that ended, not one to cancel.
+      const run = await this.client.beta.threads.runs.retrieve(runId, { thread_id: threadId }).catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      });
+      if (run === undefined || TERMINAL.has(run.status)) return true;
+      if (owner !== 'sibling') return false;
+      if (!waited) this.logger.log(`thread ${threadId} is held by run ${runId} of another live replica; waiting for it to end`);
+      waited = true;
+      // Not the SDK call: it would add an abort listener to `signal` per poll.
+      await sleep(SIBLING_POLL_MS, undefined, { signal }).catch(() => {
+        throw abortedError();
+      });
+    }
+  }
+
+  private async ownerOf(runId: string): ReturnType<RunOwnership['ownerOf']> {
+    try {
+      return await this.ownership.ownerOf(runId);
+    } catch (error) {
+      // Not knowing must never mean "nobody": that could cancel a sibling's live run.
+      throw new AssistantError(
+        AssistantErrorCode.UPSTREAM_UNAVAILABLE,
+        'The conversation is held by a run whose owner cannot be checked (Redis cannot be reached); try again later',
+        { cause: error, retryAfterSeconds: OWNER_UNKNOWN_RETRY_AFTER_SECONDS },
+      );
+    }
   }
 
   /** Waits (bounded) until a cancelled run has left the thread. */

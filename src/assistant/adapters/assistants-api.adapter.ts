@@ -3,6 +3,7 @@ import type OpenAI from 'openai';
 import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import { AssistantService, type TokenUsage, type TurnAnswer, type TurnReceipt, type TurnRequest } from '../assistant.port';
 import { abortedError, AssistantErrorCode, withReceipt } from '../errors/assistant.error';
+import type { RunClaim, RunOwnership } from '../run-ownership.port';
 import { ActiveRunRecovery } from './active-run.recovery';
 import { answerOfRun, applyRunEvent, type RunProgress, startProgress } from './assistants-run.events';
 import type { IdleWatchdog } from './idle-watchdog';
@@ -25,11 +26,12 @@ export class AssistantsApiAdapter extends AssistantService {
   constructor(
     { client, attempts }: OpenAiClient,
     private readonly assistantId: string,
+    private readonly ownership: RunOwnership,
   ) {
     super();
     this.client = client;
     this.attempts = attempts;
-    this.runs = new ActiveRunRecovery(client, this.logger);
+    this.runs = new ActiveRunRecovery(client, this.logger, ownership);
   }
 
   createThread(signal?: AbortSignal): Promise<string> {
@@ -83,10 +85,14 @@ export class AssistantsApiAdapter extends AssistantService {
   private async run(request: TurnRequest, watchdog: IdleWatchdog, progress: RunProgress, added: string[]): Promise<Run> {
     const { threadId, message, settings = {}, onDelta } = request;
     const { signal } = watchdog;
-    const question = await this.runs.recovering(threadId, () =>
-      this.client.beta.threads.messages.create(threadId, { role: 'user', content: message }, { signal }),
+    const question = await this.runs.recovering(
+      threadId,
+      () => this.client.beta.threads.messages.create(threadId, { role: 'user', content: message }, { signal }),
+      signal,
     );
     added.push(question.id);
+    // Siblings that find the thread held by this run wait for it instead of cancelling it.
+    let claim: RunClaim | undefined;
     try {
       const stream = await this.runs.recovering(threadId, () =>
         this.client.beta.threads.runs.create(
@@ -100,20 +106,24 @@ export class AssistantsApiAdapter extends AssistantService {
           },
           { signal },
         ),
+        signal,
       );
       for await (const event of stream) {
         watchdog.touch();
         const delta = applyRunEvent(progress, event);
+        if (claim === undefined && progress.runId !== undefined) claim = await this.ownership.claim(progress.runId);
         if (delta !== undefined) onDelta?.(delta);
         if (progress.outcome !== undefined) break;
       }
     } catch (error) {
       await this.runs.cancel(threadId, progress.runId);
+      claim?.release();
       throw error;
     }
     const run = progress.outcome?.run;
     // Aborted (the SDK then ends the iteration quietly), cut off, or waiting for a tool we do not serve: nobody gets this run's answer.
     if (run === undefined || run.status === 'requires_action') await this.runs.cancel(threadId, progress.runId);
+    claim?.release();
     if (run === undefined && signal.aborted) throw abortedError();
     answerOfRun(progress);
     return run as Run;
