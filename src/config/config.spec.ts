@@ -44,6 +44,7 @@ describe('configuration', () => {
     expect(parseNamespace({}, parseStoresConfig)).toEqual({
       conversationLogPath: resolve('conversations.json'),
       threadStorePath: resolve('threads.json'),
+      jobStorePath: resolve('jobs.json'),
     });
   });
 

@@ -1,0 +1,51 @@
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { ChatModule } from '../chat/chat.module';
+import { appConfig } from '../config/app.config';
+import { jobsConfig } from '../config/jobs.config';
+import { redisConfig } from '../config/redis.config';
+import { storesConfig } from '../config/stores.config';
+import { webhooksConfig } from '../config/webhooks.config';
+import { TurnLock } from '../turns/turn-lock.port';
+import { TurnsModule } from '../turns/turns.module';
+import { JsonFileJobStore } from './adapters/json-file-job.store';
+import { createJobQueue } from './job-queue.factory';
+import { JobQueue } from './job-queue.port';
+import { JobRunner } from './job-runner';
+import { JobStore } from './job-store.port';
+import { JobsController } from './jobs.controller';
+import { JobsService } from './jobs.service';
+import { WebhookSender } from './webhooks/webhook-sender';
+import { WebhookTargetPolicy } from './webhooks/webhook-target.policy';
+
+@Module({
+  imports: [ChatModule, TurnsModule],
+  controllers: [JobsController],
+  providers: [
+    JobRunner,
+    JobsService,
+    WebhookTargetPolicy,
+    WebhookSender,
+    {
+      provide: JobStore,
+      inject: [storesConfig.KEY],
+      useFactory: (stores: ConfigType<typeof storesConfig>) => new JsonFileJobStore(stores.jobStorePath),
+    },
+    {
+      provide: JobQueue,
+      inject: [redisConfig.KEY, jobsConfig.KEY, webhooksConfig.KEY, appConfig.KEY, JobStore, TurnLock, JobRunner, WebhookSender],
+      useFactory: (
+        redis: ConfigType<typeof redisConfig>,
+        jobs: ConfigType<typeof jobsConfig>,
+        webhooks: ConfigType<typeof webhooksConfig>,
+        app: ConfigType<typeof appConfig>,
+        store: JobStore,
+        turns: TurnLock,
+        runner: JobRunner,
+        sender: WebhookSender,
+      ) => createJobQueue({ redis, jobs, webhooks, app, store, turns, runner, sender }),
+    },
+  ],
+  exports: [JobQueue],
+})
+export class JobsModule {}
