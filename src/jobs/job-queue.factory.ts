@@ -2,6 +2,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { appConfig } from '../config/app.config';
 import type { jobsConfig } from '../config/jobs.config';
 import type { redisConfig } from '../config/redis.config';
+import type { RedisConnection } from '../redis/redis.connection';
 import type { webhooksConfig } from '../config/webhooks.config';
 import type { TurnLock } from '../turns/turn-lock.port';
 import { BullJobQueue } from './adapters/bullmq-job.queue';
@@ -21,10 +22,11 @@ export interface JobQueueDependencies {
   turns: TurnLock;
   runner: JobRunner;
   sender: WebhookSender;
+  connection: RedisConnection;
 }
 
 /** In process without REDIS_URL, state in the JobStore; BullMQ with it, state in Redis. */
-export function createJobQueue({ redis, jobs, webhooks, app, store, turns, runner, sender }: JobQueueDependencies): JobQueue {
+export function createJobQueue({ redis, jobs, webhooks, app, store, turns, runner, sender, connection }: JobQueueDependencies): JobQueue {
   const delivery = { maxAttempts: webhooks.maxAttempts, retryDelayMs: webhooks.retryDelayMs };
   switch (redis.mode) {
     case 'none':
@@ -33,7 +35,7 @@ export function createJobQueue({ redis, jobs, webhooks, app, store, turns, runne
         graceMs: app.shutdownGraceMs,
       });
     case 'redis':
-      return new BullJobQueue(runner, sender, { url: redis.url, turnLockTtlMs: redis.turnLockTtlMs, jobs, webhooks: delivery, graceMs: app.shutdownGraceMs });
+      return new BullJobQueue(runner, sender, connection, { url: redis.url, turnLockTtlMs: redis.turnLockTtlMs, jobs, webhooks: delivery, graceMs: app.shutdownGraceMs });
     default: {
       const unknown: never = redis;
       throw new Error(`Unknown job queue mode ${JSON.stringify(unknown)}`);

@@ -6,6 +6,8 @@ import { jobsConfig } from '../config/jobs.config';
 import { redisConfig } from '../config/redis.config';
 import { storesConfig } from '../config/stores.config';
 import { webhooksConfig } from '../config/webhooks.config';
+import { RedisConnection } from '../redis/redis.connection';
+import { RedisModule } from '../redis/redis.module';
 import { TurnLock } from '../turns/turn-lock.port';
 import { TurnsModule } from '../turns/turns.module';
 import { JsonFileJobStore } from './adapters/json-file-job.store';
@@ -19,7 +21,7 @@ import { WebhookSender } from './webhooks/webhook-sender';
 import { WebhookTargetPolicy } from './webhooks/webhook-target.policy';
 
 @Module({
-  imports: [ChatModule, TurnsModule],
+  imports: [ChatModule, TurnsModule, RedisModule],
   controllers: [JobsController],
   providers: [
     JobRunner,
@@ -33,7 +35,7 @@ import { WebhookTargetPolicy } from './webhooks/webhook-target.policy';
     },
     {
       provide: JobQueue,
-      inject: [redisConfig.KEY, jobsConfig.KEY, webhooksConfig.KEY, appConfig.KEY, JobStore, TurnLock, JobRunner, WebhookSender],
+      inject: [redisConfig.KEY, jobsConfig.KEY, webhooksConfig.KEY, appConfig.KEY, JobStore, TurnLock, JobRunner, WebhookSender, RedisConnection],
       useFactory: (
         redis: ConfigType<typeof redisConfig>,
         jobs: ConfigType<typeof jobsConfig>,
@@ -43,7 +45,8 @@ import { WebhookTargetPolicy } from './webhooks/webhook-target.policy';
         turns: TurnLock,
         runner: JobRunner,
         sender: WebhookSender,
-      ) => createJobQueue({ redis, jobs, webhooks, app, store, turns, runner, sender }),
+        connection: RedisConnection,
+      ) => createJobQueue({ redis, jobs, webhooks, app, store, turns, runner, sender, connection }),
     },
   ],
   exports: [JobQueue],

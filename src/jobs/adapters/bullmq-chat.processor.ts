@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { type Queue, UnrecoverableError, WaitingError } from 'bullmq';
+import { DelayedError, type Queue, UnrecoverableError, WaitingError } from 'bullmq';
 import { ErrorCode } from '../../common/errors/error-code';
 import type { JobRunner, TurnOutcome } from '../job-runner';
 import type { BullJobData, ChatJob, WebhookJobData } from './bullmq-job.data';
+import type { JobLineGate } from './bullmq-line.gate';
 
 /** Runs after the service stopped while running the job, before it ends failed: enough for a restart or two, not a crash loop. */
 export const MAX_RERUNS_AFTER_STOPS = 3;
@@ -14,8 +15,9 @@ export interface ChatProcessorSettings {
 }
 
 /**
- * One run of a chat job by a worker. The turn takes its place in the user's
- * line (the Redis turn lock) when the worker takes the job. Retryable failures
+ * One run of a chat job by a worker. A user's jobs run in submission order
+ * (JobLineGate); each then takes its place in the user's turn line (the Redis
+ * turn lock) with the live requests when it starts. Retryable failures
  * go back to BullMQ for a retry with backoff until the last attempt; a job's
  * final result is recorded in its data before BullMQ is told, and its webhook
  * is queued under the job's own id, so a run repeated after a crash neither
@@ -27,6 +29,7 @@ export class ChatJobProcessor {
 
   constructor(
     private readonly runner: JobRunner,
+    private readonly line: JobLineGate,
     private readonly webhooks: Queue<WebhookJobData>,
     private readonly settings: ChatProcessorSettings,
   ) {}
@@ -36,6 +39,11 @@ export class ChatJobProcessor {
       if (job.stalledCounter > MAX_RERUNS_AFTER_STOPS) {
         await this.finish(job, { kind: 'failed', error: { code: ErrorCode.JOB_INTERRUPTED, message: 'The service stopped too often while running this job' }, retryable: false });
       } else {
+        const wait = await this.line.waitFor(job);
+        if (wait !== undefined) {
+          await job.moveToDelayed(Date.now() + wait, token);
+          throw new DelayedError();
+        }
         const outcome = await this.run(job);
         if (outcome.kind === 'stopped') {
           // Nothing went upstream: back in the queue for another worker, without spending an attempt.
@@ -49,6 +57,7 @@ export class ChatJobProcessor {
         await this.finish(job, outcome);
       }
     }
+    await this.line.leave(job);
     if (job.data.callbackUrl !== undefined) {
       const { attempts, removeAfterSeconds } = this.settings.webhookJob;
       await this.webhooks.add('deliver', { jobId: job.id! }, {

@@ -2,6 +2,7 @@ import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nest
 import { type Job, Queue, Worker } from 'bullmq';
 import type { JobsConfig } from '../../config/jobs.config';
 import { redisUnavailable } from '../../redis/redis-unavailable.error';
+import type { RedisConnection } from '../../redis/redis.connection';
 import { type JobRequest, type JobView, newJobId } from '../job';
 import { JobQueue } from '../job-queue.port';
 import type { JobRunner } from '../job-runner';
@@ -10,6 +11,8 @@ import type { WebhookSender } from '../webhooks/webhook-sender';
 import { ChatJobProcessor } from './bullmq-chat.processor';
 import { bullConnection, BULLMQ_PREFIX } from './bullmq-connection';
 import { type BullJobData, CHAT_JOBS_QUEUE, type ChatJob, viewOfBullJob, WEBHOOKS_QUEUE, type WebhookJobData } from './bullmq-job.data';
+import { JobLineGate } from './bullmq-line.gate';
+import { UserJobLines } from './bullmq-user-lines';
 import { WebhookProcessor } from './bullmq-webhook.processor';
 
 /** The stalled check never runs less often than this, whatever TURN_LOCK_TTL_MS is. */
@@ -43,10 +46,12 @@ export class BullJobQueue extends JobQueue implements OnApplicationBootstrap, On
   private readonly chat: ChatJobProcessor;
   private readonly deliver: WebhookProcessor;
   private readonly workers: Worker[] = [];
+  private readonly lines: UserJobLines;
 
   constructor(
     runner: JobRunner,
     sender: WebhookSender,
+    redis: RedisConnection,
     private readonly settings: BullQueueSettings,
   ) {
     super();
@@ -55,7 +60,8 @@ export class BullJobQueue extends JobQueue implements OnApplicationBootstrap, On
     this.webhookQueue = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection, prefix: BULLMQ_PREFIX });
     for (const queue of [this.queue, this.webhookQueue]) queue.on('error', (error) => this.logger.warn(`queue ${queue.name}: ${error.message}`));
     const removeAfterSeconds = Math.ceil(settings.jobs.retentionMs / 1000);
-    this.chat = new ChatJobProcessor(runner, this.webhookQueue, {
+    this.lines = new UserJobLines(redis.commands);
+    this.chat = new ChatJobProcessor(runner, new JobLineGate(this.lines, this.queue), this.webhookQueue, {
       maxAttempts: settings.jobs.maxAttempts,
       webhookJob: { attempts: settings.webhooks.maxAttempts, removeAfterSeconds },
     });
@@ -68,8 +74,15 @@ export class BullJobQueue extends JobQueue implements OnApplicationBootstrap, On
     const { jobs } = this.settings;
     const removeAfter = { age: Math.ceil(jobs.retentionMs / 1000) };
     try {
+      // In line first: a worker that takes the job must find it there.
+      await this.lines.join(request.user, id);
+    } catch (error) {
+      throw redisUnavailable('The job queue', error);
+    }
+    try {
       await this.queue.add('turn', data, { jobId: id, attempts: jobs.maxAttempts, backoff: { type: 'doubling' }, removeOnComplete: removeAfter, removeOnFail: removeAfter });
     } catch (error) {
+      void this.lines.leave(request.user, id).catch(() => undefined);
       throw redisUnavailable('The job queue', error);
     }
     return { id, user: request.user, status: 'queued' };
