@@ -139,6 +139,43 @@ describe('background jobs on BullMQ (REDIS_URL, real redis-server)', () => {
     }
   });
 
+  it('at shutdown, stops a job the model is answering as failed, and leaves the user’s next job to another replica', async () => {
+    const a = await boot({ SHUTDOWN_GRACE_MS: '300' });
+    fake.inject({ kind: 'hang', route: 'POST /v1/responses' });
+    const first = (await submit(a, { message: 'one' }).expect(202)).body.job_id;
+    const second = (await submit(a, { message: 'two' }).expect(202)).body.job_id;
+    await pollJob(a.url, first, { until: (job) => job.status === 'running' });
+    while (fake.countRequests('POST /v1/responses') === 0) await sleep(10);
+    await apps.splice(0, 1)[0].close();
+
+    const b = await boot();
+    expect(await pollJob(b.url, first)).toMatchObject({ status: 'failed', error: { code: 'JOB_INTERRUPTED' } });
+    expect(await pollJob(b.url, second)).toMatchObject({ status: 'succeeded', answer: expect.stringMatching(/: two$/) });
+    expect(fake.countRequests('POST /v1/responses')).toBe(2);
+  });
+
+  it('answers 503 when Redis is down, and takes jobs again once it is back', async () => {
+    const app = await boot();
+    await redis.kill();
+    try {
+      const started = Date.now();
+      const refused = await submit(app, {}).expect(503);
+      expect(Date.now() - started).toBeLessThan(8000);
+      expect(refused.body).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      expect(refused.headers['retry-after']).toBeDefined();
+      expect(JSON.stringify(refused.body)).not.toContain(redis.url);
+    } finally {
+      await redis.restart();
+    }
+    let accepted: request.Response | undefined;
+    for (let i = 0; i < 100 && accepted?.status !== 202; i += 1) {
+      accepted = await submit(app, {});
+      if (accepted.status !== 202) await sleep(100);
+    }
+    expect(accepted?.status).toBe(202);
+    expect(await pollJob(app.url, accepted!.body.job_id)).toMatchObject({ status: 'succeeded' });
+  });
+
   it('removes finished jobs after JOB_RETENTION_MS', async () => {
     const app = await boot({ JOB_RETENTION_MS: '1000' });
     const first = (await submit(app, { message: 'one' }).expect(202)).body.job_id;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import request from 'supertest';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { pollJob } from './support/job-polling';
@@ -178,6 +179,37 @@ describe('background jobs, in process', () => {
     await app.close();
     app = undefined as unknown as TestApp;
     await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('after a crash, from the phase the job recorded', () => {
+    const answered = (id: string, timestamp: number) => ({
+      id,
+      user: { namespace: '', userId: 'ann' },
+      message: 'asked before the crash',
+      settings: {},
+      status: 'running',
+      phase: 'answered',
+      answer: { threadId: 'conv_recorded', exchange: { user: 'asked before the crash', bot: 'the recorded answer', timestamp } },
+      createdAt: Math.round(timestamp * 1000),
+    });
+
+    it.each([
+      ['not logged yet: logs it', {}],
+      ['already logged: does not log it twice', { ann: [{ user: 'asked before the crash', bot: 'the recorded answer', timestamp: 1_700_000_000.5 }] }],
+    ])('finishes a job whose answer was recorded, %s, without asking the model', async (_name, log) => {
+      const dir = await makeTempDir();
+      const id = 'job_RRRRRRRRRRRRRRRRRRRRRR';
+      await writeFile(join(dir, 'jobs.json'), JSON.stringify({ version: 1, jobs: { [id]: answered(id, 1_700_000_000.5) } }));
+      await writeFile(join(dir, 'conversations.json'), JSON.stringify(log));
+      app = await startTestApp({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL, OPENAI_MAX_RETRIES: '0' }, dir);
+      expect(await pollJob(app.url, id)).toEqual({ job_id: id, status: 'succeeded', user_id: 'ann', answer: 'the recorded answer', thread_id: 'conv_recorded' });
+      const history = await request(app.url).get('/api/chat/history').query({ user_id: 'ann' }).expect(200);
+      expect(history.body.messages).toEqual([{ user: 'asked before the crash', bot: 'the recorded answer', timestamp: 1_700_000_000.5 }]);
+      expect(fake.requests).toEqual([]);
+      await app.close();
+      app = undefined as unknown as TestApp;
+      await rm(dir, { recursive: true, force: true });
+    });
   });
 
   describe('with API keys', () => {

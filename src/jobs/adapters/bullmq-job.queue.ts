@@ -21,6 +21,8 @@ const MAX_STALLED_INTERVAL_MS = 5000;
 const WEBHOOK_CONCURRENCY = 10;
 /** After the grace period and the stop, the workers get this long to let go of their jobs before they are closed by force. */
 const STOP_TIMEOUT_MS = 5000;
+/** BullMQ reports a Redis outage on every reconnect attempt; one line per source this often is enough. */
+const WARN_INTERVAL_MS = 60_000;
 
 export interface BullQueueSettings {
   url: string;
@@ -47,6 +49,7 @@ export class BullJobQueue extends JobQueue implements OnApplicationBootstrap, On
   private readonly deliver: WebhookProcessor;
   private readonly workers: Worker[] = [];
   private readonly lines: UserJobLines;
+  private readonly lastWarned = new Map<string, number>();
 
   constructor(
     runner: JobRunner,
@@ -58,7 +61,7 @@ export class BullJobQueue extends JobQueue implements OnApplicationBootstrap, On
     const connection = bullConnection(settings.url, 'queue');
     this.queue = new Queue<BullJobData>(CHAT_JOBS_QUEUE, { connection, prefix: BULLMQ_PREFIX });
     this.webhookQueue = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection, prefix: BULLMQ_PREFIX });
-    for (const queue of [this.queue, this.webhookQueue]) queue.on('error', (error) => this.logger.warn(`queue ${queue.name}: ${error.message}`));
+    for (const queue of [this.queue, this.webhookQueue]) queue.on('error', (error) => this.warn(`queue ${queue.name}`, error));
     const removeAfterSeconds = Math.ceil(settings.jobs.retentionMs / 1000);
     this.lines = new UserJobLines(redis.commands);
     this.chat = new ChatJobProcessor(runner, new JobLineGate(this.lines, this.queue), this.webhookQueue, {
@@ -97,9 +100,9 @@ export class BullJobQueue extends JobQueue implements OnApplicationBootstrap, On
     }
   }
 
-  async checkHealth(): Promise<void> {
-    // One cheap command on the queue's own connection.
-    await this.queue.isPaused();
+  /** Readiness reports Redis itself (`checks.redis`, bounded to a second); nothing of the queue's own to add. */
+  checkHealth(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** Workers start once every store is open, so that no job runs against a store that is not ready. */
@@ -125,7 +128,7 @@ export class BullJobQueue extends JobQueue implements OnApplicationBootstrap, On
       settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, webhooks) },
     });
     for (const worker of [chatWorker, webhookWorker]) {
-      worker.on('error', (error) => this.logger.warn(`worker ${worker.name}: ${error.message}`));
+      worker.on('error', (error) => this.warn(`worker ${worker.name}`, error));
       this.workers.push(worker);
       void worker.run().catch((error: unknown) => this.logger.error(`worker ${worker.name} stopped: ${(error as Error).message}`));
     }
@@ -145,6 +148,13 @@ export class BullJobQueue extends JobQueue implements OnApplicationBootstrap, On
       if (!(await settlesWithin(closing, STOP_TIMEOUT_MS))) await Promise.all(this.workers.map((worker) => worker.close(true).catch(() => undefined)));
     }
     await Promise.all([this.queue.close(), this.webhookQueue.close()]).catch(() => undefined);
+  }
+
+  private warn(source: string, error: Error): void {
+    const now = Date.now();
+    if (now - (this.lastWarned.get(source) ?? 0) < WARN_INTERVAL_MS) return;
+    this.lastWarned.set(source, now);
+    this.logger.warn(`${source}: ${error.message} (repeats are not logged for a minute)`);
   }
 }
 
