@@ -60,8 +60,27 @@ export function rssOf(pid: number): number {
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024;
 }
 
-export function startFake(latencyMs: number, runDurationMs = 0): Promise<Running> {
-  return launch([...TS_NODE, join(ROOT, 'bench', 'fake-upstream.ts')], { LATENCY_MS: String(latencyMs), RUN_DURATION_MS: String(runDurationMs) }, /READY (\S+)/, (url) => url);
+/** Per-call delays of the fake upstream, for the capacity scenario: a slow conversation, a slow first token, a streamed answer. */
+export interface FakeDelays {
+  conversationMs?: number;
+  responseMs?: number;
+  /** How long a streamed answer takes from its first delta to its last. */
+  streamMs?: number;
+}
+
+export function startFake(latencyMs: number, runDurationMs = 0, delays: FakeDelays = {}): Promise<Running> {
+  return launch(
+    [...TS_NODE, join(ROOT, 'bench', 'fake-upstream.ts')],
+    {
+      LATENCY_MS: String(latencyMs),
+      RUN_DURATION_MS: String(runDurationMs),
+      CONVERSATION_DELAY_MS: String(delays.conversationMs ?? 0),
+      RESPONSE_DELAY_MS: String(delays.responseMs ?? 0),
+      STREAM_MS: String(delays.streamMs ?? 0),
+    },
+    /READY (\S+)/,
+    (url) => url,
+  );
 }
 
 /** The built service (`dist/main.js`), rate limit lifted; ready once /api/health answers (whatever LOG_LEVEL says). */
@@ -109,9 +128,14 @@ async function healthy(url: string): Promise<boolean> {
   );
 }
 
-/** The floor, compiled to plain JavaScript first so that it carries no TypeScript compiler in its memory. */
-export function startFloor(baseURL: string): Promise<Running> {
-  const source = readFileSync(join(ROOT, 'bench', 'floor-server.ts'), 'utf8');
+export type FloorKind = 'memory' | 'durable';
+
+/**
+ * A floor, compiled to plain JavaScript first so that it carries no TypeScript compiler in its memory:
+ * `memory` does only the upstream calls; `durable` also appends each exchange with fdatasync.
+ */
+export function startFloor(baseURL: string, kind: FloorKind = 'memory'): Promise<Running> {
+  const source = readFileSync(join(ROOT, 'bench', kind === 'memory' ? 'floor-server.ts' : 'floor-durable-server.ts'), 'utf8');
   const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
   const script = join(mkdtempSync(join(tmpdir(), 'chat-bench-floor-')), 'floor-server.js');
   writeFileSync(script, outputText);

@@ -6,8 +6,13 @@ export interface ThroughputRow {
   users: UserKind;
   connections: number;
   service: LoadResult;
+  /** The bare floor: the upstream calls and nothing else. */
   floor: LoadResult;
+  /** The durable floor: the same, plus an fdatasync'd, group-committed append of each exchange. */
+  durable: LoadResult;
 }
+
+type Side = 'service' | 'floor' | 'durable';
 
 export interface ThroughputOptions {
   latencies: number[];
@@ -15,9 +20,11 @@ export interface ThroughputOptions {
   seconds: number;
   /** Runs per side; sides alternate (service, floor, service, floor, ...). */
   rounds: number;
+  /** More environment for the service, such as DATABASE_URL (default: the JSON files in its working directory). */
+  serviceEnv?: Record<string, string>;
 }
 
-/** Service against the floor for every latency × user kind × concurrency, both sides in the same fresh conditions. */
+/** Service against both floors for every latency × user kind × concurrency, all sides in the same fresh conditions. */
 export async function measureThroughput(options: ThroughputOptions, log: (line: string) => void): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
   for (const latencyMs of options.latencies) {
@@ -28,7 +35,7 @@ export async function measureThroughput(options: ThroughputOptions, log: (line: 
           const row = await compare(fake.address, latencyMs, users, connections, options);
           log(
             `latency ${latencyMs} ms, ${users} users, c=${connections}: service ${row.service.rps.toFixed(0)} rps p50 ${row.service.p50} ms | ` +
-              `floor ${row.floor.rps.toFixed(0)} rps p50 ${row.floor.p50} ms`,
+              `floor ${row.floor.rps.toFixed(0)} rps p50 ${row.floor.p50} ms | durable floor ${row.durable.rps.toFixed(0)} rps p50 ${row.durable.p50} ms`,
           );
           rows.push(row);
         }
@@ -41,22 +48,25 @@ export async function measureThroughput(options: ThroughputOptions, log: (line: 
 }
 
 async function compare(baseURL: string, latencyMs: number, users: UserKind, connections: number, options: ThroughputOptions): Promise<ThroughputRow> {
-  const service = await startService(baseURL);
-  const floor = await startFloor(baseURL);
+  // JSON logs, as in production: a terminal's pretty format is not what a deployment pays for.
+  const targets: Record<Side, Running> = {
+    service: await startService(baseURL, { LOG_FORMAT: 'json', ...options.serviceEnv }),
+    floor: await startFloor(baseURL, 'memory'),
+    durable: await startFloor(baseURL, 'durable'),
+  };
+  const sides = Object.keys(targets) as Side[];
   try {
     const prefix = `${users}-c${connections}`;
-    if (users === 'returning') await Promise.all([warmUp(service.address, prefix), warmUp(floor.address, prefix)]);
-    const results: Record<'service' | 'floor', LoadResult[]> = { service: [], floor: [] };
+    if (users === 'returning') await Promise.all(sides.map((side) => warmUp(targets[side].address, prefix)));
+    const results: Record<Side, LoadResult[]> = { service: [], floor: [], durable: [] };
     for (let round = 0; round < options.rounds; round++) {
       // Returning users reuse the warmed pool; new users get ids no earlier round used.
       const userPrefix = users === 'returning' ? prefix : `${prefix}-r${round}`;
-      for (const [name, target] of [['service', service], ['floor', floor]] as Array<['service' | 'floor', Running]>) {
-        results[name].push(await drive(target.address, connections, options.seconds, users, userPrefix));
-      }
+      for (const side of sides) results[side].push(await drive(targets[side].address, connections, options.seconds, users, userPrefix));
     }
-    return { latencyMs, users, connections, service: mean(results.service), floor: mean(results.floor) };
+    return { latencyMs, users, connections, service: mean(results.service), floor: mean(results.floor), durable: mean(results.durable) };
   } finally {
-    await Promise.all([service.stop(), floor.stop()]);
+    await Promise.all(sides.map((side) => targets[side].stop()));
   }
 }
 

@@ -36,6 +36,14 @@ export function validateEnvironment(env: Environment): Environment {
   return env;
 }
 
+/** Only the stores namespace: what the store tools (db:migrate, log:export, log:import) need. */
+export function validateStoresEnvironment(env: Environment): Environment {
+  const reader = new EnvReader(env);
+  parseStoresConfig(reader);
+  reader.assertValid();
+  return env;
+}
+
 @Module({})
 export class AppConfigModule {
   static forRoot({ readEnvFile }: AppConfigOptions): Promise<DynamicModule> {
@@ -45,5 +53,10 @@ export class AppConfigModule {
       validate: validateEnvironment,
       load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig, metricsConfig, modelsConfig, authConfig, redisConfig, jobsConfig, webhooksConfig],
     });
+  }
+
+  /** The stores configuration alone, for the store tools: they run without an assistant or HTTP settings. */
+  static forStores({ readEnvFile }: AppConfigOptions): Promise<DynamicModule> {
+    return ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: !readEnvFile, validate: validateStoresEnvironment, load: [storesConfig] });
   }
 }

@@ -42,6 +42,7 @@ describe('configuration', () => {
     expect(parseNamespace({}, parseOpenAiConfig)).toEqual({ mode: 'local' });
     expect(parseNamespace({}, parseRedisConfig)).toEqual({ mode: 'none', turnLockTtlMs: 30000 });
     expect(parseNamespace({}, parseStoresConfig)).toEqual({
+      kind: 'json',
       conversationLogPath: resolve('conversations.json'),
       threadStorePath: resolve('threads.json'),
       jobStorePath: resolve('jobs.json'),
@@ -67,6 +68,14 @@ describe('configuration', () => {
     ['OPENAI_BASE_URL=notaurl', { OPENAI_BASE_URL: 'notaurl' }, 'OPENAI_BASE_URL', 'notaurl'],
     ['CORS_ORIGINS=foo', { CORS_ORIGINS: 'foo' }, 'CORS_ORIGINS', 'foo'],
     ['TRUST_PROXY=nonsense', { TRUST_PROXY: 'nonsense' }, 'TRUST_PROXY', 'nonsense'],
+    ['DATABASE_URL=mysql://...', { DATABASE_URL: 'mysql://u:pw-canary@h/db' }, 'DATABASE_URL', 'mysql://u:pw-canary@h/db'],
+    ['DATABASE_URL=sqlite:', { DATABASE_URL: 'sqlite:' }, 'DATABASE_URL', 'sqlite:'],
+    ['DATABASE_URL=sqlite://x.db', { DATABASE_URL: 'sqlite://x.db' }, 'DATABASE_URL', 'sqlite://x.db'],
+    ['DATABASE_URL=sqlite::memory:', { DATABASE_URL: 'sqlite::memory:' }, 'DATABASE_URL', 'sqlite::memory:'],
+    ['DATABASE_URL=postgres:///db', { DATABASE_URL: 'postgres:///db' }, 'DATABASE_URL', 'postgres:///db'],
+    ['DATABASE_URL=not a url', { DATABASE_URL: 'not a url' }, 'DATABASE_URL', undefined],
+    ['DATABASE_POOL_MAX=0', { DATABASE_URL: 'postgres://h/db', DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX', '0'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS=5', { DATABASE_URL: 'sqlite:x.db', DATABASE_STATEMENT_TIMEOUT_MS: '5' }, 'DATABASE_STATEMENT_TIMEOUT_MS', '5'],
   ])('rejects %s, naming the variable but not the value', (_name, env, variable, value) => {
     const error = validationError(env);
     expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${variable} `))]);
@@ -149,6 +158,31 @@ describe('configuration', () => {
   it('rejects the log and the thread store being one file', () => {
     const env = { CONVERSATION_LOG_PATH: './data/store.json', THREAD_STORE_PATH: 'data/store.json' };
     expect(validationError(env).problems).toEqual([expect.stringMatching(/^THREAD_STORE_PATH /)]);
+  });
+
+  it('reads DATABASE_URL=sqlite:PATH relative to the working directory', () => {
+    expect(parseNamespace({ DATABASE_URL: 'sqlite:./data/chat.db' }, parseStoresConfig)).toEqual({
+      kind: 'sqlite',
+      path: resolve('data/chat.db'),
+      database: { startupWaitMs: 10000, statementTimeoutMs: 10000 },
+    });
+  });
+
+  it('reads a PostgreSQL DATABASE_URL with its pool settings, and a form of it without the password for messages', () => {
+    const url = 'postgresql://chat:pw-canary@db.internal:5433/chat?sslmode=require';
+    const env = { DATABASE_URL: url, DATABASE_POOL_MAX: '4', DATABASE_CONNECT_TIMEOUT_MS: '2000', DATABASE_STARTUP_WAIT_MS: '0' };
+    expect(parseNamespace(env, parseStoresConfig)).toEqual({
+      kind: 'postgres',
+      url,
+      displayUrl: 'postgresql://chat@db.internal:5433/chat',
+      database: { startupWaitMs: 0, statementTimeoutMs: 10000 },
+      pool: { max: 4, connectionTimeoutMs: 2000, idleTimeoutMs: 30000 },
+    });
+  });
+
+  it('ignores the JSON file paths with a database, so they cannot clash', () => {
+    const env = { DATABASE_URL: 'sqlite:chat.db', CONVERSATION_LOG_PATH: 'same.json', THREAD_STORE_PATH: 'same.json' };
+    expect(() => validateEnvironment(env)).not.toThrow();
   });
 
   it('never shows the API key, whichever variables fail', () => {

@@ -1,19 +1,12 @@
 import { Module } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import { storesConfig } from '../config/stores.config';
-import { JsonFileConversationLogStore } from './adapters/json-file-conversation-log.store';
+import { StoreAdapters } from '../persistence/store-adapters';
+import { StoresModule } from '../persistence/stores.module';
 import { ConversationLogStore } from './conversation-log.port';
 import { ConversationLogService } from './conversation-log.service';
 
 @Module({
-  providers: [
-    {
-      provide: ConversationLogStore,
-      inject: [storesConfig.KEY],
-      useFactory: (stores: ConfigType<typeof storesConfig>) => new JsonFileConversationLogStore(stores.conversationLogPath),
-    },
-    ConversationLogService,
-  ],
+  imports: [StoresModule],
+  providers: [{ provide: ConversationLogStore, inject: [StoreAdapters], useFactory: (stores: StoreAdapters) => stores.log }, ConversationLogService],
   exports: [ConversationLogService, ConversationLogStore],
 })
 export class ConversationLogModule {}

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ChatModule } from '../chat/chat.module';
@@ -31,7 +32,8 @@ import { WebhookTargetPolicy } from './webhooks/webhook-target.policy';
     {
       provide: JobStore,
       inject: [storesConfig.KEY],
-      useFactory: (stores: ConfigType<typeof storesConfig>) => new JsonFileJobStore(stores.jobStorePath),
+      // Until the jobs table exists, a database configuration keeps jobs in the default JOB_STORE_PATH file.
+      useFactory: (stores: ConfigType<typeof storesConfig>) => new JsonFileJobStore(stores.kind === 'json' ? stores.jobStorePath : resolve('jobs.json')),
     },
     {
       provide: JobQueue,

@@ -1,21 +1,13 @@
 import { Module } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { AssistantModule } from '../assistant/assistant.module';
-import { storesConfig } from '../config/stores.config';
-import { JsonFileThreadStore } from './adapters/json-file-thread.store';
+import { StoreAdapters } from '../persistence/store-adapters';
+import { StoresModule } from '../persistence/stores.module';
 import { ThreadRegistry } from './thread-registry';
 import { ThreadStore } from './thread-store.port';
 
 @Module({
-  imports: [AssistantModule],
-  providers: [
-    {
-      provide: ThreadStore,
-      inject: [storesConfig.KEY],
-      useFactory: (stores: ConfigType<typeof storesConfig>) => new JsonFileThreadStore(stores.threadStorePath),
-    },
-    ThreadRegistry,
-  ],
+  imports: [AssistantModule, StoresModule],
+  providers: [{ provide: ThreadStore, inject: [StoreAdapters], useFactory: (stores: StoreAdapters) => stores.threads }, ThreadRegistry],
   exports: [ThreadRegistry, ThreadStore],
 })
 export class ThreadsModule {}

