@@ -4,14 +4,17 @@ import { FakeOpenAiServer } from './support/fake-openai.server';
 import { pollJob } from './support/job-polling';
 import { flushAll } from './support/redis-turn-lock.fixture';
 import { RedisServer } from './support/servers/redis.server';
+import { createTestDatabase, type TestDatabase } from './support/servers/test-database.factory';
 import { startTestApp, type TestApp } from './support/test-app';
 import { verifySignature, WebhookReceiver } from './support/webhook-receiver';
 
 const SECRET = 'whsec-test-0123456789abcdef0123456789abcdef';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('background jobs on BullMQ (REDIS_URL, real redis-server)', () => {
+// Replicas (REDIS_URL) share their stores in PostgreSQL: every app here gets the test's own database.
+describe('background jobs on BullMQ (REDIS_URL, real redis-server, stores in PostgreSQL)', () => {
   let redis: RedisServer;
+  let database: TestDatabase;
   let fake: FakeOpenAiServer;
   const apps: TestApp[] = [];
 
@@ -21,6 +24,7 @@ describe('background jobs on BullMQ (REDIS_URL, real redis-server)', () => {
       OPENAI_BASE_URL: fake.baseURL,
       OPENAI_MAX_RETRIES: '0',
       REDIS_URL: redis.url,
+      DATABASE_URL: database.url,
       TURN_LOCK_TTL_MS: '2000',
       JOB_RETRY_DELAY_MS: '100',
       ...env,
@@ -35,10 +39,12 @@ describe('background jobs on BullMQ (REDIS_URL, real redis-server)', () => {
   });
   beforeEach(async () => {
     await flushAll(redis.url);
+    database = await createTestDatabase();
     fake = await FakeOpenAiServer.start();
   });
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
+    await database.drop();
     await fake.stop();
     expect(fake.unexpected).toEqual([]);
   });
@@ -113,6 +119,25 @@ describe('background jobs on BullMQ (REDIS_URL, real redis-server)', () => {
     for (const id of ids) expect(await pollJob(a.url, id)).toMatchObject({ status: 'succeeded' });
     const asked = fake.requests.filter((r) => r.path === '/v1/responses').map((r) => /job \d/.exec(JSON.stringify(r.body?.input))?.[0]);
     expect(asked).toEqual(['job 0', ...ids.map((_, i) => `job ${i}`)]);
+  });
+
+  it('on two replicas, runs jobs and live turns of one user one at a time in one conversation, the jobs in submission order', async () => {
+    const [a, b] = [await boot({ JOB_CONCURRENCY: '3' }), await boot({ JOB_CONCURRENCY: '3' })];
+    fake.latencyMs = 30;
+    const ids: string[] = [];
+    const live: Promise<unknown>[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      ids.push((await submit(i % 2 === 0 ? a : b, { message: `job ${i}` }).expect(202)).body.job_id);
+      live.push(request((i % 2 === 0 ? b : a).url).post('/api/chat').send({ user_id: 'ann', message: `live ${i}` }).then((response) => expect(response.status).toBe(200)));
+    }
+    await Promise.all(live);
+    for (const [i, id] of ids.entries()) expect(await pollJob((i % 2 === 0 ? b : a).url, id)).toMatchObject({ status: 'succeeded' });
+    expect(fake.conversations.size).toBe(1);
+    expect(fake.maxConcurrentPerConversation()).toBe(1);
+    const history = await request(a.url).get('/api/chat/history').query({ user_id: 'ann' }).expect(200);
+    const said: string[] = history.body.messages.map((m: { user: string }) => m.user);
+    expect(said).toHaveLength(12);
+    expect(said.filter((text) => text.startsWith('job'))).toEqual(ids.map((_, i) => `job ${i}`));
   });
 
   it('is one queue for every replica: a job sent to one can be read from another', async () => {

@@ -1,9 +1,11 @@
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import request from 'supertest';
 import { FakeOpenAiServer } from './support/fake-openai.server';
 import { type JobBody, pollJob } from './support/job-polling';
 import { flushAll } from './support/redis-turn-lock.fixture';
 import { RedisServer } from './support/servers/redis.server';
+import { createTestDatabase, type TestDatabase } from './support/servers/test-database.factory';
 import { ServiceProcess } from './support/service-process';
 import { makeTempDir } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -36,12 +38,19 @@ async function killNow(setup: Setup): Promise<void> {
   setup.service = undefined;
 }
 
-function killScenarios(name: string, extraEnv: () => Record<string, string>, beforeEachScenario: () => Promise<void> = async () => undefined): void {
+/** What a scenario runs on besides the process: its store (a database, or JSON files by default) and Redis. */
+interface Backing {
+  env(dir: string): Promise<Record<string, string>>;
+  cleanup?(): Promise<void>;
+}
+
+function killScenarios(name: string, backing: () => Backing): void {
   describe(name, () => {
     const setup = {} as Setup;
+    let using: Backing;
 
     beforeEach(async () => {
-      await beforeEachScenario();
+      using = backing();
       setup.fake = await FakeOpenAiServer.start();
       setup.dir = await makeTempDir();
       setup.env = {
@@ -51,7 +60,7 @@ function killScenarios(name: string, extraEnv: () => Record<string, string>, bef
         OPENAI_MAX_RETRIES: '0',
         THROTTLE_LIMIT: '1000',
         TURN_LOCK_TTL_MS: String(TURN_LOCK_TTL_MS),
-        ...extraEnv(),
+        ...(await using.env(setup.dir)),
       };
       setup.service = await ServiceProcess.start(setup.env, setup.dir);
     });
@@ -59,6 +68,7 @@ function killScenarios(name: string, extraEnv: () => Record<string, string>, bef
     afterEach(async () => {
       await setup.service?.stop();
       await setup.fake.stop();
+      await using.cleanup?.();
       await rm(setup.dir, { recursive: true, force: true });
     });
 
@@ -97,10 +107,24 @@ function killScenarios(name: string, extraEnv: () => Record<string, string>, bef
   });
 }
 
-describe('kill -9 while a job runs', () => {
-  killScenarios('the in-process queue (jobs in JOB_STORE_PATH)', () => ({}));
+/** A new PostgreSQL database for each scenario, dropped after it. */
+function postgres(extra: () => Record<string, string> = () => ({})): Backing {
+  let database: TestDatabase | undefined;
+  return {
+    env: async () => {
+      database = await createTestDatabase();
+      return { DATABASE_URL: database.url, ...extra() };
+    },
+    cleanup: async () => database?.drop(),
+  };
+}
 
-  describe('', () => {
+describe('kill -9 while a job runs', () => {
+  killScenarios('the in-process queue, jobs in JOB_STORE_PATH', () => ({ env: async () => ({}) }));
+  killScenarios('the in-process queue, jobs in SQLite', () => ({ env: async (dir) => ({ DATABASE_URL: `sqlite:${join(dir, 'chat.db')}` }) }));
+  killScenarios('the in-process queue, jobs in PostgreSQL', () => postgres());
+
+  describe('on a real Redis', () => {
     let redis: RedisServer;
     beforeAll(async () => {
       redis = await RedisServer.start();
@@ -108,6 +132,10 @@ describe('kill -9 while a job runs', () => {
     afterAll(async () => {
       await redis?.stop();
     });
-    killScenarios('the BullMQ queue on a real Redis', () => ({ REDIS_URL: redis.url }), () => flushAll(redis.url));
+    // Replicas (REDIS_URL) keep their stores in PostgreSQL.
+    killScenarios('the BullMQ queue, stores in PostgreSQL', () => {
+      const database = postgres(() => ({ REDIS_URL: redis.url }));
+      return { env: async (dir) => (await flushAll(redis.url), database.env(dir)), cleanup: database.cleanup };
+    });
   });
 });
