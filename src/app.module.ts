@@ -9,6 +9,7 @@ import { type AppConfigOptions, AppConfigModule } from './config/app-config.modu
 import { redisConfig } from './config/redis.config';
 import { throttleConfig } from './config/throttle.config';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisConnection } from './redis/redis.connection';
@@ -40,6 +41,7 @@ export class AppModule {
         }),
         AuthModule,
         ChatModule,
+        JobsModule,
         HealthModule,
       ],
     };

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { pollJob } from './support/job-polling';
 import type { PostgresCluster } from './support/servers/postgres.cluster';
 import { startPostgresClusterProcess } from './support/servers/postgres-cluster.remote';
 import { freePort } from './support/servers/tcp-port.probe';
@@ -30,9 +31,13 @@ describe('PostgreSQL outage under a running service', () => {
   });
 
   const chat = (userId: string, message: string) => request(app.url).post('/api/chat').send({ user_id: userId, message });
+  const submitJob = (userId: string, message: string) => request(app.url).post('/api/chat/jobs').send({ user_id: userId, message });
 
   it('answers 503 with Retry-After while the database is down, then recovers without a restart', async () => {
     expect((await chat('alice', 'before').expect(200)).body.answer).toContain('Turn 1');
+    // The in-process queue keeps its jobs in the same database.
+    const job = (await submitJob('carol', 'a job before')).body.job_id;
+    expect(await pollJob(app.url, job)).toMatchObject({ status: 'succeeded' });
     await request(app.url).get('/api/health').expect(200);
 
     await cluster.halt();
@@ -44,6 +49,8 @@ describe('PostgreSQL outage under a running service', () => {
       request(app.url).get('/api/chat/history?user_id=alice'),
       request(app.url).delete('/api/chat/history?user_id=alice'),
       request(app.url).delete('/api/chat/thread?user_id=alice'),
+      submitJob('carol', 'a job during'),
+      request(app.url).get(`/api/chat/jobs/${job}`),
     ]) {
       const response = await pending;
       expect({ status: response.status, retryAfter: response.headers['retry-after'], code: response.body.code }).toEqual({
@@ -71,6 +78,10 @@ describe('PostgreSQL outage under a running service', () => {
     await request(app.url).get('/api/health').expect(200);
     const history = await request(app.url).get('/api/chat/history?user_id=alice').expect(200);
     expect(history.body.messages.map((m: { user: string }) => m.user)).toEqual(['before', 'after']);
+    // The job from before the outage is still there; the refused one left nothing behind, and jobs run again.
+    expect(await pollJob(app.url, job)).toMatchObject({ status: 'succeeded' });
+    const after = (await submitJob('carol', 'a job after').expect(202)).body.job_id;
+    expect(await pollJob(app.url, after)).toMatchObject({ status: 'succeeded', answer: expect.stringContaining('Turn 2') });
   }, 60000);
 });
 

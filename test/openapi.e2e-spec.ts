@@ -102,7 +102,16 @@ describe('the OpenAPI document', () => {
 
   it('documents every route and every status it can answer', () => {
     const statuses = (path: string, method: string): string[] => Object.keys(document.paths[path][method].responses).sort();
-    expect(Object.keys(document.paths).sort()).toEqual(['/api/chat', '/api/chat/history', '/api/chat/stream', '/api/chat/thread', '/api/health', '/api/health/live']);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/chat',
+      '/api/chat/history',
+      '/api/chat/jobs',
+      '/api/chat/jobs/{id}',
+      '/api/chat/stream',
+      '/api/chat/thread',
+      '/api/health',
+      '/api/health/live',
+    ]);
     const turn = ['200', '400', '401', '403', '408', '413', '415', '429', '502', '503', '504'];
     expect(statuses('/api/chat', 'post')).toEqual(turn);
     expect(statuses('/api/chat/stream', 'post')).toEqual(turn);
@@ -110,6 +119,22 @@ describe('the OpenAPI document', () => {
     expect(statuses('/api/chat/history', 'delete')).toEqual(['204', '400', '401', '403', '429', '503']);
     expect(statuses('/api/chat/thread', 'delete')).toEqual(['204', '400', '401', '403', '429', '503']);
     expect(statuses('/api/health', 'get')).toEqual(['200', '503']);
+    expect(statuses('/api/chat/jobs', 'post')).toEqual(['202', '400', '401', '403', '408', '413', '415', '429', '503']);
+    expect(statuses('/api/chat/jobs/{id}', 'get')).toEqual(['200', '401', '403', '404', '503']);
+  });
+
+  it('documents the jobs routes, the webhook payload and its signature scheme', () => {
+    const submit = document.paths['/api/chat/jobs'].post.responses;
+    expect(submit['202'].headers).toHaveProperty('Location');
+    expect(JSON.stringify(submit['202'].content)).toContain('#/components/schemas/ChatJobAccepted');
+    expect(JSON.stringify(document.paths['/api/chat/jobs/{id}'].get.responses['200'].content)).toContain('#/components/schemas/ChatJob');
+    const payload = document.components.schemas.WebhookPayload as { description?: string; properties?: Record<string, unknown> };
+    expect(Object.keys(payload.properties ?? {}).sort()).toEqual(['answer', 'error', 'job_id', 'status', 'thread_id', 'user_id']);
+    expect(payload.description).toContain('X-Signature: sha256=HEX');
+    expect(payload.description).toContain('X-Webhook-Timestamp');
+    const description = (document.paths['/api/chat/jobs'].post as { description?: string }).description ?? '';
+    expect(description).toContain('HMAC-SHA256');
+    expect(description).toContain('WEBHOOK_ALLOWED_HOSTS');
   });
 
   it('describes every response, and the headers a client reads', () => {

@@ -98,18 +98,23 @@ describe('the service with REDIS_URL', () => {
     await request(app.url).get('/api/health').expect(200);
   });
 
-  it('opens two connections per instance and closes them when the instance closes', async () => {
+  it('opens its two connections (and BullMQ’s for the job queue) per instance, and closes them all when the instance closes', async () => {
     const admin = new Redis(redis.url);
     try {
-      const ours = async (): Promise<string[]> => String(await admin.client('LIST')).split('\n').filter((line: string) => line.includes('name=chat-backend:'));
+      const clients = async (): Promise<string[]> => String(await admin.client('LIST')).split('\n').filter((line: string) => line.trim() !== '');
+      const names = async (): Promise<string[]> => (await clients()).map((line) => /name=(\S*)/.exec(line)?.[1] ?? '');
+      const before = (await clients()).length;
       const app = await boot();
       await chat(app, 'alice').expect(200);
-      expect((await ours()).map((line) => /name=(\S+)/.exec(line)?.[1]).sort()).toEqual(['chat-backend:commands', 'chat-backend:subscriber']);
+      const open = await names();
+      expect(open.filter((name) => name === 'chat-backend:commands' || name === 'chat-backend:subscriber').sort()).toEqual(['chat-backend:commands', 'chat-backend:subscriber']);
+      expect(open.filter((name) => name === 'chat-backend:jobs-queue')).toHaveLength(2);
       const [only] = apps.splice(0);
       await only.close();
       const deadline = Date.now() + 3000;
-      while ((await ours()).length > 0 && Date.now() < deadline) await sleep(20);
-      expect(await ours()).toEqual([]);
+      while ((await clients()).length > before && Date.now() < deadline) await sleep(20);
+      expect((await names()).filter((name) => name.startsWith('chat-backend:'))).toEqual([]);
+      expect(await clients()).toHaveLength(before);
     } finally {
       admin.disconnect();
     }

@@ -81,11 +81,11 @@ describe('npm run log:export, log:import and db:migrate', () => {
         ...Array.from({ length: 3 }, () => npmRun('db:migrate', [], sqlite)),
       ]);
       for (const run of runs) expect(run).toEqual({ code: 0, output: expect.stringContaining('is up to date') });
-      expect(runs.filter((run) => run.output.includes('applied migration 0001-initial'))).toHaveLength(2);
+      for (const name of ['0001-initial', '0002-jobs']) expect(runs.filter((run) => run.output.includes(`applied migration ${name}`))).toHaveLength(2);
       const client = new Client({ connectionString: fresh.url });
       await client.connect();
       try {
-        expect((await client.query('select name from kysely_migration')).rows).toEqual([{ name: '0001-initial' }]);
+        expect((await client.query('select name from kysely_migration order by name')).rows).toEqual([{ name: '0001-initial' }, { name: '0002-jobs' }]);
       } finally {
         await client.end();
       }

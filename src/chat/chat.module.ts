@@ -11,5 +11,6 @@ import { ChatRequestPipe } from './chat-request.pipe';
   imports: [AssistantModule, ThreadsModule, ConversationLogModule, TurnsModule],
   controllers: [ChatController],
   providers: [ChatService, ChatRequestPipe],
+  exports: [ChatService, ChatRequestPipe],
 })
 export class ChatModule {}

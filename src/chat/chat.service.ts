@@ -5,7 +5,7 @@ import { abortedError, AssistantError } from '../assistant/errors/assistant.erro
 import { ServiceError } from '../common/errors/service.error';
 import type { UserKey } from '../auth/user-key';
 import { loggingConfig } from '../config/logging.config';
-import type { HistoryPage, HistoryQuery } from '../conversation-log/conversation-log.port';
+import type { Exchange, HistoryPage, HistoryQuery } from '../conversation-log/conversation-log.port';
 import { ConversationLogService } from '../conversation-log/conversation-log.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ThreadRegistry } from '../threads/thread-registry';
@@ -20,6 +20,18 @@ export interface ChatTurn {
   signal?: AbortSignal;
   /** When given, the answer is streamed through it. */
   onDelta?: (text: string) => void;
+  /** A place in the user's line taken earlier (a job takes it when it is accepted); without it the turn takes one now. */
+  place?: Promise<TurnLease>;
+  /** Called before each question goes upstream: the last moment at which the turn has left nothing there. */
+  beforeAsk?: () => Promise<void>;
+  /** Called with the answer as it will be logged, before it is; when it fails, the turn is taken back as when the log fails. */
+  onAnswer?: (answered: AnsweredTurn) => Promise<void>;
+}
+
+/** An answer that arrived, with the exchange exactly as it is logged. */
+export interface AnsweredTurn {
+  threadId: string;
+  exchange: Exchange;
 }
 
 export interface ChatReply {
@@ -56,9 +68,9 @@ export class ChatService {
     this.debug = logging.level === 'debug';
   }
 
-  async chat({ user, message, settings, signal: clientSignal, onDelta }: ChatTurn): Promise<ChatReply> {
+  async chat({ user, message, settings, signal: clientSignal, onDelta, place, beforeAsk, onAnswer }: ChatTurn): Promise<ChatReply> {
     const started = process.hrtime.bigint();
-    const lease = await this.waitForTurn(user, clientSignal);
+    const lease = await this.waitForTurn(user, clientSignal, place);
     // A shared lease that is lost stops the turn as a client that leaves does: another turn of this user may start.
     const signal = lease.lost === undefined || clientSignal === undefined ? (clientSignal ?? lease.lost) : AbortSignal.any([clientSignal, lease.lost]);
     const timing = new TurnTiming();
@@ -66,11 +78,17 @@ export class ChatService {
     try {
       if (this.debug) this.logger.debug(`message from ${user.userId}: ${JSON.stringify(message)}`);
       const request = { message, settings, signal, onDelta: onDelta && this.timingFirstDelta(started, onDelta) };
-      const { threadId, result: answer } = await this.threads.withThread(user, signal, (id) => this.ask({ ...request, threadId: id }, timing), timing);
+      const ask = async (threadId: string): Promise<TurnAnswer> => {
+        await beforeAsk?.();
+        return this.ask({ ...request, threadId }, timing);
+      };
+      const { threadId, result: answer } = await this.threads.withThread(user, signal, ask, timing);
       if (this.debug) this.logger.debug(`answer to ${user.userId}: ${JSON.stringify(answer.text)}`);
       try {
         if (signal?.aborted) throw abortedError();
-        await this.log.record(user, { user: message, bot: answer.text, model: answer.model, usage: answer.usage });
+        const exchange: Exchange = { user: message, bot: answer.text, timestamp: Date.now() / 1000, model: answer.model, usage: answer.usage };
+        await onAnswer?.({ threadId, exchange });
+        await this.log.record(user, exchange);
       } catch (error) {
         undoing = this.takeBack(answer.receipt);
         throw error;
@@ -83,6 +101,19 @@ export class ChatService {
       // The client's error need not wait for the clean-up; the user's next turn must.
       if (undoing === undefined) this.endTurn(lease);
       else void undoing.finally(() => this.endTurn(lease));
+    }
+  }
+
+  /**
+   * Logs an answer that arrived in an earlier run of a job (which then stopped
+   * before it knew the exchange was logged), in the user's turn order; never twice.
+   */
+  async logAnswered(user: UserKey, exchange: Exchange, place?: Promise<TurnLease>, signal?: AbortSignal): Promise<void> {
+    const lease = await this.waitForTurn(user, signal, place);
+    try {
+      await this.log.recordOnce(user, exchange);
+    } finally {
+      this.endTurn(lease);
     }
   }
 
@@ -111,10 +142,10 @@ export class ChatService {
     }
   }
 
-  private async waitForTurn(user: UserKey, signal: AbortSignal | undefined): Promise<TurnLease> {
+  private async waitForTurn(user: UserKey, signal: AbortSignal | undefined, place?: Promise<TurnLease>): Promise<TurnLease> {
     this.metrics.turnsWaiting.inc();
     try {
-      const lease = await this.turns.acquire(user, signal);
+      const lease = await (place ?? this.turns.acquire(user, signal));
       this.metrics.turnsInFlight.inc();
       return lease;
     } finally {

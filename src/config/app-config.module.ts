@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { appConfig, parseAppConfig } from './app.config';
 import { authConfig, parseAuthConfig } from './auth.config';
 import { EnvReader, type Environment } from './env-reader';
+import { jobsConfig, parseJobsConfig } from './jobs.config';
 import { loggingConfig, parseLoggingConfig } from './logging.config';
 import { metricsConfig, parseMetricsConfig } from './metrics.config';
 import { modelsConfig, parseModelsConfig } from './models.config';
@@ -10,6 +11,7 @@ import { openAiConfig, parseOpenAiConfig } from './openai.config';
 import { parseRedisConfig, type RedisConfig, redisConfig } from './redis.config';
 import { parseStoresConfig, type StoresConfig, storesConfig } from './stores.config';
 import { parseThrottleConfig, throttleConfig } from './throttle.config';
+import { parseWebhooksConfig, webhooksConfig } from './webhooks.config';
 
 export interface AppConfigOptions {
   /** Read `.env` from the working directory (real runs); tests pass false to stay hermetic. */
@@ -29,6 +31,8 @@ export function validateEnvironment(env: Environment): Environment {
   parseAuthConfig(reader);
   const redis = parseRedisConfig(reader);
   checkSharedStorage(reader, stores, redis);
+  parseJobsConfig(reader);
+  parseWebhooksConfig(reader);
   reader.assertValid();
   return env;
 }
@@ -62,7 +66,7 @@ export class AppConfigModule {
       isGlobal: true,
       ignoreEnvFile: !readEnvFile,
       validate: validateEnvironment,
-      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig, metricsConfig, modelsConfig, authConfig, redisConfig],
+      load: [appConfig, openAiConfig, throttleConfig, storesConfig, loggingConfig, metricsConfig, modelsConfig, authConfig, redisConfig, jobsConfig, webhooksConfig],
     });
   }
 

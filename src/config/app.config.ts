@@ -74,7 +74,7 @@ function isProxyAddress(entry: string): boolean {
   return /^\d+$/.test(prefix) && Number(prefix) <= limit;
 }
 
-function splitList(raw: string): string[] {
+export function splitList(raw: string): string[] {
   return raw
     .split(',')
     .map((item) => item.trim())

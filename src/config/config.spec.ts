@@ -45,6 +45,7 @@ describe('configuration', () => {
       kind: 'json',
       conversationLogPath: resolve('conversations.json'),
       threadStorePath: resolve('threads.json'),
+      jobStorePath: resolve('jobs.json'),
     });
   });
 

@@ -11,6 +11,8 @@ export interface JsonStoresConfig {
   conversationLogPath: string;
   /** Absolute path of the user -> thread map. */
   threadStorePath: string;
+  /** Absolute path of the background jobs' file (the in-process queue's state). */
+  jobStorePath: string;
 }
 
 /** Limits every database connection honours. */
@@ -67,10 +69,14 @@ export function parseStoresConfig(env: EnvReader): StoresConfig {
 function parseJsonStores(env: EnvReader): JsonStoresConfig {
   const conversationLogPath = resolve(env.string('CONVERSATION_LOG_PATH', './conversations.json'));
   const threadStorePath = resolve(env.string('THREAD_STORE_PATH', './threads.json'));
+  const jobStorePath = resolve(env.string('JOB_STORE_PATH', './jobs.json'));
   if (conversationLogPath === threadStorePath) {
     env.problem('THREAD_STORE_PATH', 'must not be the same file as CONVERSATION_LOG_PATH');
   }
-  return { kind: 'json', conversationLogPath, threadStorePath };
+  if (jobStorePath === conversationLogPath || jobStorePath === threadStorePath) {
+    env.problem('JOB_STORE_PATH', 'must not be the same file as CONVERSATION_LOG_PATH or THREAD_STORE_PATH');
+  }
+  return { kind: 'json', conversationLogPath, threadStorePath, jobStorePath };
 }
 
 function parseDatabaseSettings(env: EnvReader): DatabaseSettings {

@@ -12,8 +12,13 @@ export class ConversationLogService {
   ) {}
 
   /** Resolves once the exchange is durable. */
-  record(user: UserKey, exchange: Omit<Exchange, 'timestamp'>): Promise<void> {
-    return this.metrics.storeWriting('conversation_log', () => this.store.append(user, { ...exchange, timestamp: Date.now() / 1000 }));
+  record(user: UserKey, exchange: Exchange): Promise<void> {
+    return this.metrics.storeWriting('conversation_log', () => this.store.append(user, exchange));
+  }
+
+  /** Records the exchange unless the user has it already (same texts and timestamp): a write that may be repeated after a crash. */
+  async recordOnce(user: UserKey, exchange: Exchange): Promise<void> {
+    await this.metrics.storeWriting('conversation_log', () => this.store.importExchanges(user, [exchange]));
   }
 
   page(user: UserKey, query: HistoryQuery): Promise<HistoryPage> {

@@ -32,7 +32,21 @@ export interface ThreadsTable {
   created_at: BigIntColumn;
 }
 
+/** The in-process queue's background jobs; one row per job, the record as JSON text. */
+export interface JobsTable {
+  id: string;
+  namespace: string;
+  user_id: string;
+  status: string;
+  delivery_state: string | null;
+  /** Unix milliseconds. */
+  created_at: BigIntColumn;
+  finished_at: ColumnType<number | string | null, number | null, number | null>;
+  record: string;
+}
+
 export interface DatabaseSchema {
   exchanges: ExchangesTable;
   threads: ThreadsTable;
+  jobs: JobsTable;
 }

@@ -47,9 +47,9 @@ describe('SqlDatabase on PostgreSQL', () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ name: string }>('select name from kysely_migration order by name');
-      expect(rows.map((row) => row.name)).toEqual(['0001-initial']);
+      expect(rows.map((row) => row.name)).toEqual(['0001-initial', '0002-jobs']);
       const tables = await client.query<{ tablename: string }>(`select tablename from pg_tables where schemaname = 'public' order by tablename`);
-      expect(tables.rows.map((row) => row.tablename)).toEqual(['exchanges', 'kysely_migration', 'kysely_migration_lock', 'threads']);
+      expect(tables.rows.map((row) => row.tablename)).toEqual(['exchanges', 'jobs', 'kysely_migration', 'kysely_migration_lock', 'threads']);
     } finally {
       await client.end();
     }
@@ -128,8 +128,8 @@ describe('SqlDatabase on SQLite', () => {
     expect(file.pragma('journal_mode', { simple: true })).toBe('wal');
     file.close();
     const again = await openSqlDatabase(config);
-    const migrations = await again.read((db) => db.withTables<{ kysely_migration: { name: string } }>().selectFrom('kysely_migration').select('name').execute());
-    expect(migrations).toEqual([{ name: '0001-initial' }]);
+    const migrations = await again.read((db) => db.withTables<{ kysely_migration: { name: string } }>().selectFrom('kysely_migration').select('name').orderBy('name').execute());
+    expect(migrations).toEqual([{ name: '0001-initial' }, { name: '0002-jobs' }]);
     await again.close();
   });
 

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { AssistantService } from '../assistant/assistant.port';
 import { redisConfig } from '../config/redis.config';
 import { ConversationLogStore } from '../conversation-log/conversation-log.port';
+import { JobQueue } from '../jobs/job-queue.port';
 import { RedisConnection } from '../redis/redis.connection';
 import { ThreadStore } from '../threads/thread-store.port';
 import type { HealthCheckDto, HealthReportDto } from './dto/health-report.dto';
@@ -14,6 +15,7 @@ export class HealthService {
     private readonly assistant: AssistantService,
     private readonly log: ConversationLogStore,
     private readonly threads: ThreadStore,
+    private readonly jobs: JobQueue,
     private readonly redis: RedisConnection,
     @Inject(redisConfig.KEY) private readonly redisSettings: ConfigType<typeof redisConfig>,
   ) {}
@@ -36,6 +38,7 @@ export class HealthService {
     await Promise.all([
       this.log.checkHealth().catch(() => failing.push('the conversation log cannot be written')),
       this.threads.checkHealth().catch(() => failing.push('the thread store cannot be written')),
+      this.jobs.checkHealth().catch(() => failing.push('the job store cannot be written')),
     ]);
     return failing.length === 0 ? { status: 'ok' } : { status: 'error', message: failing.sort().join('; ') };
   }

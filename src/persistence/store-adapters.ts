@@ -7,20 +7,24 @@ import { PostgresSqlDialect } from '../database/dialects/postgres.dialect';
 import type { SqlDialect } from '../database/dialects/sql-dialect';
 import { SqliteSqlDialect } from '../database/dialects/sqlite.dialect';
 import { SqlDatabase } from '../database/sql-database';
+import { JsonFileJobStore } from '../jobs/adapters/json-file-job.store';
+import { SqlJobStore } from '../jobs/adapters/sql-job.store';
+import type { JobStore } from '../jobs/job-store.port';
 import { JsonFileThreadStore } from '../threads/adapters/json-file-thread.store';
 import { SqlThreadStore } from '../threads/adapters/sql-thread.store';
 import type { ThreadStore } from '../threads/thread-store.port';
 
 /**
- * The configured log store and thread store. Each port still gets its own
- * provider (see ConversationLogModule and ThreadsModule), which runs a JSON
- * store's own start-up and shutdown; a database the two share is opened and
- * closed here, once, before and after both.
+ * The configured log store, thread store and job store. Each port still gets
+ * its own provider (see ConversationLogModule, ThreadsModule and JobsModule),
+ * which runs a JSON store's own start-up and shutdown; a database they share is
+ * opened and closed here, once, before and after them all.
  */
 export class StoreAdapters implements OnModuleInit, OnApplicationShutdown {
   constructor(
     readonly log: ConversationLogStore,
     readonly threads: ThreadStore,
+    readonly jobs: JobStore,
     readonly database?: SqlDatabase,
   ) {}
 
@@ -36,11 +40,15 @@ export class StoreAdapters implements OnModuleInit, OnApplicationShutdown {
 export function createStoreAdapters(config: StoresConfig): StoreAdapters {
   switch (config.kind) {
     case 'json':
-      return new StoreAdapters(new JsonFileConversationLogStore(config.conversationLogPath), new JsonFileThreadStore(config.threadStorePath));
+      return new StoreAdapters(
+        new JsonFileConversationLogStore(config.conversationLogPath),
+        new JsonFileThreadStore(config.threadStorePath),
+        new JsonFileJobStore(config.jobStorePath),
+      );
     case 'sqlite':
     case 'postgres': {
       const database = new SqlDatabase(createSqlDialect(config), config.database);
-      return new StoreAdapters(new SqlConversationLogStore(database), new SqlThreadStore(database), database);
+      return new StoreAdapters(new SqlConversationLogStore(database), new SqlThreadStore(database), new SqlJobStore(database), database);
     }
     default: {
       const unknown: never = config;

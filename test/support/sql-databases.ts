@@ -57,6 +57,7 @@ export function postgresTarget(): SqlTarget {
       try {
         await opened.write('reset', (db) => db.deleteFrom('exchanges').execute());
         await opened.write('reset', (db) => db.deleteFrom('threads').execute());
+        await opened.write('reset', (db) => db.deleteFrom('jobs').execute());
       } finally {
         await opened.close();
       }

@@ -8,7 +8,7 @@ import type { SqlStoresConfig } from '../../src/config/stores.config';
  * Resolves to a function that lifts the refusal. Raw SQL on the test's own
  * connection: this is the test poking the database, not the service.
  */
-export async function refuseInserts(config: SqlStoresConfig, table: 'exchanges' | 'threads'): Promise<() => Promise<void>> {
+export async function refuseInserts(config: SqlStoresConfig, table: 'exchanges' | 'threads' | 'jobs'): Promise<() => Promise<void>> {
   const trigger = `refuse_${table}`;
   if (config.kind === 'sqlite') {
     await sqlite(config.path, `create trigger ${trigger} before insert on ${table} begin select raise(abort, 'refused by the test'); end`);

@@ -17,6 +17,8 @@ const SERVICE_VARIABLES = [
   'DATABASE_STARTUP_WAIT_MS', 'REDIS_URL', 'TURN_LOCK_TTL_MS', 'AUTH_MODE', 'API_KEYS', 'JWT_JWKS_URL',
   'JWT_PUBLIC_KEY', 'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_USER_CLAIM', 'LOG_FORMAT', 'METRICS_TOKEN',
   'OPENAI_ALLOWED_MODELS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOWED_HOSTS', 'JOB_STORE_PATH',
+  'JOB_RETENTION_MS', 'JOB_MAX_ATTEMPTS', 'JOB_RETRY_DELAY_MS', 'JOB_CONCURRENCY', 'WEBHOOK_MAX_ATTEMPTS', 'WEBHOOK_RETRY_DELAY_MS',
+  'WEBHOOK_TIMEOUT_MS',
 ];
 
 export interface TestApp {
@@ -27,6 +29,7 @@ export interface TestApp {
   dir: string;
   logPath: string;
   threadStorePath: string;
+  jobStorePath: string;
   close(): Promise<void>;
 }
 
@@ -42,12 +45,14 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
   const ownDir = dir ?? (await makeTempDir());
   const logPath = env.CONVERSATION_LOG_PATH ?? join(ownDir, 'conversations.json');
   const threadStorePath = env.THREAD_STORE_PATH ?? join(ownDir, 'threads.json');
+  const jobStorePath = env.JOB_STORE_PATH ?? join(ownDir, 'jobs.json');
   for (const name of SERVICE_VARIABLES) delete process.env[name];
   Object.assign(process.env, {
     LOG_LEVEL: 'fatal',
     THROTTLE_LIMIT: '1000',
     CONVERSATION_LOG_PATH: logPath,
     THREAD_STORE_PATH: threadStorePath,
+    JOB_STORE_PATH: jobStorePath,
     ...env,
   });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ readEnvFile: false }), {
@@ -64,6 +69,7 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
     dir: ownDir,
     logPath,
     threadStorePath,
+    jobStorePath,
     close: async () => {
       // As main.ts's shutdown does: clients' kept-alive and never-used sockets must not hold the close.
       app.getHttpServer().closeAllConnections();

@@ -37,6 +37,8 @@ export enum ErrorCode {
   STORE_UNAVAILABLE = 'STORE_UNAVAILABLE',
   /** The identity provider's keys (JWT_JWKS_URL) could not be fetched, so no token can be checked: not the caller's fault. */
   IDENTITY_PROVIDER_UNAVAILABLE = 'IDENTITY_PROVIDER_UNAVAILABLE',
+  /** A background job stopped while the model was answering it (a crash or a shutdown); it is not asked again. Only in job results. */
+  JOB_INTERRUPTED = 'JOB_INTERRUPTED',
 }
 
 /** Nginx's code for a request the client closed before the answer: never seen by that client. */
@@ -68,4 +70,5 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.STORAGE_WRITE_FAILED]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.STORE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.JOB_INTERRUPTED]: HttpStatus.SERVICE_UNAVAILABLE,
 };
