@@ -14,7 +14,8 @@ FROM node:24-slim
 ENV NODE_ENV=production \
     PORT=5000 \
     CONVERSATION_LOG_PATH=/data/conversations.json \
-    THREAD_STORE_PATH=/data/threads.json
+    THREAD_STORE_PATH=/data/threads.json \
+    JOB_STORE_PATH=/data/jobs.json
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
