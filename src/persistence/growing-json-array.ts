@@ -8,7 +8,8 @@ const CLOSE = Buffer.from(']');
  * whole history again on every commit.
  *
  * Bytes handed out by `chunks()` are never changed afterwards: items are only
- * ever added after them, so a write in flight can keep using them.
+ * ever added after them, so a write in flight (in the writer thread, which
+ * shares this memory) can keep using them.
  */
 export class GrowingJsonArray {
   private buffer: Buffer;
@@ -18,7 +19,7 @@ export class GrowingJsonArray {
   constructor(key: string, itemsJson: readonly string[]) {
     const head = `${JSON.stringify(key)}:[${itemsJson.join(',')}`;
     const size = Buffer.byteLength(head);
-    this.buffer = Buffer.allocUnsafe(Math.max(256, size * 2));
+    this.buffer = sharedBuffer(Math.max(256, size * 2));
     this.length = this.buffer.write(head, 0, 'utf8');
     this.empty = itemsJson.length === 0;
   }
@@ -26,7 +27,7 @@ export class GrowingJsonArray {
   push(itemJson: string): void {
     const needed = this.length + 1 + Buffer.byteLength(itemJson);
     if (needed > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+      const grown = sharedBuffer(Math.max(needed, this.buffer.length * 2));
       this.buffer.copy(grown, 0, 0, this.length);
       this.buffer = grown;
     }
@@ -39,4 +40,9 @@ export class GrowingJsonArray {
   chunks(): Buffer[] {
     return [this.buffer.subarray(0, this.length), CLOSE];
   }
+}
+
+/** Memory the file writer thread can read without a copy: a write hands it these bytes as they are. */
+function sharedBuffer(size: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(size));
 }
