@@ -31,6 +31,8 @@ export function configureApp(app: NestExpressApplication): { inFlight: InFlightR
   app.use(requestLogging(app.get(AppLogger).pino));
 
   app.disable('x-powered-by');
+  // API answers are never revalidated; Express would otherwise hash every body for an ETag nobody uses.
+  app.set('etag', false);
   app.use(securityHeaders());
   // false (the default) means req.ip is the socket's address: X-Forwarded-For is ignored.
   app.set('trust proxy', http.trustProxy);

@@ -154,10 +154,11 @@ describe('Swagger and request ids', () => {
     expect(response.headers['strict-transport-security']).toContain('max-age=');
   });
 
-  it('echoes a sane X-Request-Id, replaces a bad one, and hides X-Powered-By', async () => {
+  it('echoes a sane X-Request-Id, replaces a bad one, and hides X-Powered-By (and hashes no ETag)', async () => {
     const echoed = await request(app.url).get('/api/health').set('X-Request-Id', 'abc-123').expect(200);
     expect(echoed.headers['x-request-id']).toBe('abc-123');
     expect(echoed.headers['x-powered-by']).toBeUndefined();
+    expect(echoed.headers.etag).toBeUndefined();
     const replaced = await request(app.url).get('/api/health').set('X-Request-Id', 'bad id <script>').expect(200);
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const failed = await request(app.url).post('/api/chat').set('X-Request-Id', 'trace-9').send({}).expect(400);

@@ -20,7 +20,8 @@ export interface Running {
 /** Starts a process; it is ready when its output matches `ready`, or (no pattern) when its /api/health answers. */
 async function launch(args: string[], env: Record<string, string>, ready: RegExp | undefined, toAddress: (match: string) => string): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
-  const child = spawn(process.execPath, args, {
+  // BENCH_NODE runs every measured process (service, floors, fake) on another Node binary; the load stays on this one.
+  const child = spawn(process.env.BENCH_NODE ?? process.execPath, args, {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
