@@ -1,15 +1,13 @@
 import { constants } from 'node:fs';
-import { access, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { access, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { atomicWriterThread } from './atomic-writer/atomic-writer.thread';
 
 /**
  * One file that is replaced whole and atomically: the contents go to a temporary
  * file in the same directory, which is flushed to disk and renamed over the old
- * one, and the directory is flushed too (so the rename survives a power cut).
- * A reader (or a `kill -9`) sees either the old file or the new one, never a
- * torn write.
+ * one, and the directory is flushed too. A reader (or a `kill -9`) sees either
+ * the old file or the new one, never a torn write.
  */
 export class AtomicFile {
   private readonly logger = new Logger(AtomicFile.name);
@@ -39,18 +37,39 @@ export class AtomicFile {
     return undefined;
   }
 
-  /**
-   * Replaces the file with `contents` (a string, or buffers written in one vectored write). The whole
-   * replacement runs in the writer thread, so it costs the event loop one hop, not one per system call.
-   */
+  /** Replaces the file with `contents` (a string, or buffers written in one vectored write). */
   async write(contents: string | readonly Buffer[]): Promise<void> {
     const tempPath = `${this.path}.tmp-${process.pid}-${++this.tempCounter}`;
-    await atomicWriterThread.write(this.path, tempPath, typeof contents === 'string' ? [Buffer.from(contents, 'utf8')] : contents);
+    try {
+      const handle = await open(tempPath, 'w', 0o600);
+      try {
+        if (typeof contents === 'string') await handle.writeFile(contents, 'utf8');
+        else await handle.writev(contents as Buffer[]);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tempPath, this.path);
+    } catch (error) {
+      await unlink(tempPath).catch(() => undefined);
+      throw error;
+    }
+    await this.syncDirectory();
   }
 
   /** Whether a write could succeed now: the directory exists and is writable. */
   async assertWritable(): Promise<void> {
     await access(dirname(this.path), constants.W_OK);
+  }
+
+  /** Makes the rename itself durable; without it a power cut can bring the old file back. */
+  private async syncDirectory(): Promise<void> {
+    const directory = await open(dirname(this.path), 'r');
+    try {
+      await directory.sync();
+    } finally {
+      await directory.close();
+    }
   }
 
   /** Temp files left by a process killed mid-write hold nothing that was acknowledged. */

@@ -8,8 +8,7 @@ const CLOSE = Buffer.from(']');
  * whole history again on every commit.
  *
  * Bytes handed out by `chunks()` are never changed afterwards: items are only
- * ever added after them, so a write in flight (in the writer thread, which
- * shares this memory) can keep using them.
+ * ever added after them, so a write in flight can keep using them.
  */
 export class GrowingJsonArray {
   private buffer: Buffer;
@@ -19,7 +18,7 @@ export class GrowingJsonArray {
   constructor(key: string, itemsJson: readonly string[]) {
     const head = `${JSON.stringify(key)}:[${itemsJson.join(',')}`;
     const size = Buffer.byteLength(head);
-    this.buffer = sharedBuffer(Math.max(256, size * 2));
+    this.buffer = Buffer.allocUnsafe(Math.max(256, size * 2));
     this.length = this.buffer.write(head, 0, 'utf8');
     this.empty = itemsJson.length === 0;
   }
@@ -27,7 +26,7 @@ export class GrowingJsonArray {
   push(itemJson: string): void {
     const needed = this.length + 1 + Buffer.byteLength(itemJson);
     if (needed > this.buffer.length) {
-      const grown = sharedBuffer(Math.max(needed, this.buffer.length * 2));
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
       this.buffer.copy(grown, 0, 0, this.length);
       this.buffer = grown;
     }
@@ -40,9 +39,4 @@ export class GrowingJsonArray {
   chunks(): Buffer[] {
     return [this.buffer.subarray(0, this.length), CLOSE];
   }
-}
-
-/** Memory the file writer thread can read without a copy: a write hands it these bytes as they are. */
-function sharedBuffer(size: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(size));
 }
