@@ -1,7 +1,7 @@
 import type { UserKey } from '../../src/auth/user-key';
 import { SqlConversationLogStore } from '../../src/conversation-log/adapters/sql-conversation-log.store';
 import type { SqlDatabase } from '../../src/database/sql-database';
-import { mulberry32 } from '../lib/prng';
+import { mulberry32 } from '../../test/support/seeded-random';
 import { seedRows, seedUserId, usersFor } from '../lib/sql-seed';
 import { openDatabase, type SqlBenchServers, type SqlKind } from '../lib/sql-target';
 import { summarize, type Summary } from '../lib/stats';

@@ -1,6 +1,7 @@
 import { AssistantErrorCode } from '../../src/assistant/errors/assistant.error';
 import type { UserKey } from '../../src/auth/user-key';
 import type { TurnLock } from '../../src/turns/turn-lock.port';
+import { mulberry32 } from './seeded-random';
 
 export interface TurnLockFixture {
   lock: TurnLock;
@@ -16,17 +17,6 @@ export function gate(): { opened: Promise<void>; open: () => void } {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { opened, open };
-}
-
-/** mulberry32: a small seeded generator, so "random" interleavings repeat exactly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export const user = (userId: string, namespace = ''): UserKey => ({ namespace, userId });
@@ -85,7 +75,7 @@ export function turnLockSuite(name: string, make: () => Promise<TurnLockFixture>
     });
 
     it('never runs two turns of one user at once (seeded interleaving of 20 turns)', async () => {
-      const random = seededRandom(42);
+      const random = mulberry32(42);
       let running = 0;
       let mostAtOnce = 0;
       const runs = Array.from({ length: 20 }, () => {

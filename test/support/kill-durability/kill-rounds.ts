@@ -11,7 +11,8 @@ import {
   type LogContents,
   type ThreadContents,
 } from './durability-checks';
-import { mulberry32, planRound, type RoundPlan } from './kill-schedule';
+import { mulberry32 } from '../seeded-random';
+import { planRound, type RoundPlan } from './kill-schedule';
 
 const REQUEST_TIMEOUT_MS = 15000;
 const MAX_WAIT_FOR_ANSWERS_MS = 5000;

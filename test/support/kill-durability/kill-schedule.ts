@@ -45,18 +45,6 @@ function shuffle<T>(rng: () => number, items: readonly T[]): T[] {
   return copy;
 }
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; the same seed gives the same sequence. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function parseSeed(value: string | undefined): number {
   if (value === undefined || value === '') return 20240917;
   const seed = Number(value);

@@ -1,4 +1,8 @@
-/** mulberry32: a small seeded PRNG, so that every run picks the same users in the same order. */
+/**
+ * mulberry32: a tiny, well-mixed 32-bit PRNG; the same seed gives the same
+ * sequence, so "random" schedules, interleavings and samples repeat exactly.
+ * Shared by the tests and the benchmarks.
+ */
 export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
