@@ -2,7 +2,6 @@
 // writes bench/results/<date>.json and .md, the throughput chart, and BENCHMARKS.md's results.
 // BENCH_QUICK=1 runs every scenario briefly (a smoke test of the bench itself). BENCH_SERVICE_MAIN=path/to/dist/main.js
 // with BENCH_LABEL=name measures another build (a before/after) into bench/results/<date>-<name>.*, leaving BENCHMARKS.md alone.
-import { cpus, totalmem } from 'node:os';
 import { measureAssistantsLatency } from './scenarios/assistants-latency';
 import { measureCapacity } from './scenarios/capacity';
 import { measureLogGrowth } from './scenarios/log-growth';
@@ -10,18 +9,14 @@ import { measureMemory } from './scenarios/memory';
 import { measureStreaming } from './scenarios/streaming';
 import { measureThroughput } from './scenarios/throughput';
 import { type BenchResults, writeResults } from './report/write-results';
+import { thisMachine } from './lib/machine';
 
 const quick = process.env.BENCH_QUICK === '1';
 
 async function main(): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   const started = Date.now();
-  const machine = {
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGb: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  };
+  const machine = thisMachine();
   log(`machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}${quick ? ' (quick run)' : ''}`);
 
   log('throughput and latency: service vs the in-memory and the durable floor');

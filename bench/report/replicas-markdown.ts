@@ -1,11 +1,12 @@
 import type { LoadResult } from '../lib/load';
 import type { LockCost, ScalingRow } from '../scenarios/replicas';
+import type { Machine } from '../lib/machine';
 
 export interface ReplicasBenchResults {
   date: string;
   quick: boolean;
   durationSeconds: number;
-  machine: { cpu: string; cores: number; memoryGb: number; node: string };
+  machine: Machine;
   postgres: string;
   upstreamLatencyMs: number;
   seconds: number;

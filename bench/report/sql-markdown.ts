@@ -1,12 +1,13 @@
 import type { SqlMemory } from '../scenarios/sql-memory';
 import type { SqlScale } from '../scenarios/sql-scale';
 import type { ThroughputRow } from '../scenarios/throughput';
+import type { Machine } from '../lib/machine';
 
 export interface SqlBenchResults {
   date: string;
   quick: boolean;
   durationSeconds: number;
-  machine: { cpu: string; cores: number; memoryGb: number; node: string };
+  machine: Machine;
   postgres: string;
   scale: SqlScale[];
   memory: SqlMemory[];

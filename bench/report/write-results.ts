@@ -8,12 +8,13 @@ import type { StreamingLatency } from '../scenarios/streaming';
 import type { ThroughputRow } from '../scenarios/throughput';
 import { throughputChart } from './chart';
 import { resultsMarkdown } from './markdown';
+import type { Machine } from '../lib/machine';
 
 export interface BenchResults {
   date: string;
   quick: boolean;
   durationSeconds: number;
-  machine: { cpu: string; cores: number; memoryGb: number; node: string };
+  machine: Machine;
   throughput: ThroughputRow[];
   capacity: CapacityRow[];
   assistants: AssistantsLatency;
