@@ -238,6 +238,15 @@ describe('replicas behind HAProxy, on PostgreSQL and Redis', () => {
   describe('assistants mode: a run is never cancelled by a sibling', () => {
     const runsOf = (threadId: unknown) => [...fake.runs.values()].filter((run) => run.thread_id === threadId);
     const inProgress = () => [...fake.runs.values()].some((run) => run.status === 'in_progress');
+    /** The slow turn and the next one both answered in order, on one thread, and neither run was cancelled. */
+    const expectBothRunsCompleted = (done: Answer, next: Answer): void => {
+      expect([done.status, next.status]).toEqual([200, 200]);
+      expect([done.body.answer, next.body.answer]).toEqual(['Echo 1: slow', 'Echo 2: next']);
+      expect(runsOf(done.body.thread_id).map((run) => [run.status, run.cancelled])).toEqual([
+        ['completed', false],
+        ['completed', false],
+      ]);
+    };
 
     it("the next turn on another replica waits for the slow run's turn", async () => {
       const [first, second] = assistants.replicas;
@@ -247,12 +256,7 @@ describe('replicas behind HAProxy, on PostgreSQL and Redis', () => {
       const next = await chat(second.url, 'runs-user-1', 'next');
       const done = await slow;
 
-      expect([done.status, next.status]).toEqual([200, 200]);
-      expect([done.body.answer, next.body.answer]).toEqual(['Echo 1: slow', 'Echo 2: next']);
-      expect(runsOf(done.body.thread_id).map((run) => [run.status, run.cancelled])).toEqual([
-        ['completed', false],
-        ['completed', false],
-      ]);
+      expectBothRunsCompleted(done, next);
     });
 
     it('a replica that gets the turn while a sibling still drives its run (the lease was lost) waits for the run instead of cancelling it', async () => {
@@ -272,12 +276,7 @@ describe('replicas behind HAProxy, on PostgreSQL and Redis', () => {
       const next = await chat(second.url, 'runs-user-2', 'next');
       const done = await slow;
 
-      expect([done.status, next.status]).toEqual([200, 200]);
-      expect([done.body.answer, next.body.answer]).toEqual(['Echo 1: slow', 'Echo 2: next']);
-      expect(runsOf(done.body.thread_id).map((run) => [run.status, run.cancelled])).toEqual([
-        ['completed', false],
-        ['completed', false],
-      ]);
+      expectBothRunsCompleted(done, next);
       expect(second.logs).toMatch(/held by run run_\w+ of another live replica; waiting for it to end/);
     });
   });
