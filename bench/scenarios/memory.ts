@@ -1,3 +1,4 @@
+import { postChats } from '../lib/load';
 import { type Running, startFake, startFloor, startService } from '../lib/processes';
 
 export interface MemoryRow {
@@ -40,20 +41,7 @@ export async function measureMemory(users: number): Promise<Memory> {
 async function footprint(target: Running, users: number): Promise<MemoryRow> {
   await settle();
   const idleMb = target.rssMb();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < users) {
-      const n = next++;
-      const response = await fetch(`${target.address}/api/chat`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ user_id: `memory-user-${n}`, message: `hello from user ${n}` }),
-      });
-      if (!response.ok) throw new Error(`memory run got ${response.status}`);
-      await response.arrayBuffer();
-    }
-  };
-  await Promise.all(Array.from({ length: 64 }, worker));
+  await postChats(target.address, users, 64, (n) => ({ user_id: `memory-user-${n}`, message: `hello from user ${n}` }));
   await settle();
   return { idleMb, afterUsersMb: target.rssMb() };
 }

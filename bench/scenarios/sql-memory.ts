@@ -1,3 +1,4 @@
+import { postChats } from '../lib/load';
 import { type Running, startFake, startService } from '../lib/processes';
 import type { SqlBenchServers, SqlKind } from '../lib/sql-target';
 
@@ -48,21 +49,8 @@ export async function measureSqlMemory(servers: SqlBenchServers, kind: SqlKind, 
 }
 
 /** `total` messages, user n % users each, CONCURRENCY at a time; fails on anything but 200. */
-async function send(service: Running, users: number, total: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < total) {
-      const n = next++;
-      const response = await fetch(`${service.address}/api/chat`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ user_id: `memory-user-${n % users}`, message: `message ${n} from user ${n % users}` }),
-      });
-      if (!response.ok) throw new Error(`memory run got ${response.status}: ${await response.text()}`);
-      await response.arrayBuffer();
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+function send(service: Running, users: number, total: number): Promise<void> {
+  return postChats(service.address, total, CONCURRENCY, (n) => ({ user_id: `memory-user-${n % users}`, message: `message ${n} from user ${n % users}` }));
 }
 
 function settle(): Promise<void> {
