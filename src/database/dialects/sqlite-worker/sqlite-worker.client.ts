@@ -40,16 +40,15 @@ export class SqliteWorkerClient {
 
   constructor(path: string, busyTimeoutMs: number) {
     this.worker = new Worker(SQLITE_WORKER_SOURCE, { eval: true, workerData: { path, busyTimeoutMs, driverPath: require.resolve('better-sqlite3') } });
-    // Idle, the worker must not keep a finished process (a command-line tool) alive; busy, it must.
-    this.worker.unref();
-    let opened: (reply: Reply) => void = () => undefined;
-    this.pending.set(0, { resolve: (reply) => opened(reply) });
+    // Busy (opening the file now, or with statements in flight) the worker keeps the process alive; idle it does not,
+    // so that it never holds a finished command-line tool open (see send and settle).
     this.opened = new Promise<FileIdentity>((resolve, reject) => {
-      opened = (reply) => (reply.error || reply.file === undefined ? reject(toError(reply.error ?? { message: 'the SQLite worker did not open the file' })) : resolve(reply.file));
+      this.pending.set(0, {
+        resolve: (reply) => (reply.error || reply.file === undefined ? reject(toError(reply.error ?? { message: 'the SQLite worker did not open the file' })) : resolve(reply.file)),
+      });
     });
     // Nobody may be waiting yet; a failure to open is reported by the first statement.
     this.opened.catch(() => undefined);
-    this.worker.ref();
     this.worker.on('message', (reply: Reply) => this.settle(reply));
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new Error(`the SQLite worker thread exited with code ${code}`)));
